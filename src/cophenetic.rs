@@ -1,0 +1,308 @@
+//! Sample co-clustering consensus and the classic rank-survey statistics computed on it:
+//! cophenetic correlation (Brunet et al. 2004, R `NMF::cophcor`), dispersion (Kim &
+//! Park 2007) and PAC (Şenbabaoğlu et al. 2014).
+//!
+//! These are reported because users expect them; they measure how reproducible a hard
+//! clustering of samples (argmax of H) is, not how stable the signatures are, so rank
+//! selection uses the signature stability instead (see `rank`).
+
+use faer::{Mat, MatRef};
+use kodama::{Method, linkage};
+use rayon::prelude::*;
+
+/// Errors of the co-clustering statistics.
+#[derive(Debug, thiserror::Error)]
+pub enum CopheneticError {
+    /// No exposure matrix was given.
+    #[error("no replicates")]
+    NoReplicates,
+    /// All exposure matrices must have the same number of samples and ≥ 1 row.
+    #[error("replicate {0} has {1} samples or no rows, expected {2} samples")]
+    Shape(usize, usize, usize),
+    /// The consensus matrix must be square with entries in [0, 1].
+    #[error("consensus matrix must be square with finite entries in [0, 1]")]
+    InvalidConsensus,
+}
+
+/// Co-clustering statistics of one rank, for summary.json.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct CoclusteringStats {
+    /// Cophenetic correlation coefficient (1 = perfectly hierarchical consensus).
+    pub cophenetic: f64,
+    /// Dispersion coefficient (1 = every entry is 0 or 1).
+    pub dispersion: f64,
+    /// Proportion of ambiguous sample pairs, consensus in (0.1, 0.9) (0 = crisp).
+    pub pac: f64,
+}
+
+/// Consensus matrix `C` (n × n): `C[i][j]` = fraction of replicates in which samples i
+/// and j have their largest exposure in the same signature.
+///
+/// `hs` are the replicates' exposure matrices (k × n; k may differ between them). Ties
+/// in a column go to the first signature, as R's `which.max`, so an all-zero sample is
+/// put with signature 0.
+pub fn consensus_matrix(hs: &[MatRef<'_, f64>]) -> Result<Mat<f64>, CopheneticError> {
+    if hs.is_empty() {
+        return Err(CopheneticError::NoReplicates);
+    }
+    let n = hs[0].ncols();
+    for (r, h) in hs.iter().enumerate() {
+        if h.ncols() != n || h.nrows() == 0 {
+            return Err(CopheneticError::Shape(r, h.ncols(), n));
+        }
+    }
+    let labels: Vec<Vec<usize>> = hs
+        .iter()
+        .map(|h| {
+            (0..n)
+                .map(|j| {
+                    let mut best = 0;
+                    for i in 1..h.nrows() {
+                        // NaN never wins
+                        if h[(i, j)] > h[(best, j)] || h[(best, j)].is_nan() {
+                            best = i;
+                        }
+                    }
+                    best
+                })
+                .collect()
+        })
+        .collect();
+    let counts: Vec<Vec<u32>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut row = vec![0u32; n];
+            for l in &labels {
+                let li = l[i];
+                for (j, x) in row.iter_mut().enumerate() {
+                    *x += u32::from(l[j] == li);
+                }
+            }
+            row
+        })
+        .collect();
+    let r = hs.len() as f64;
+    Ok(Mat::from_fn(n, n, |i, j| counts[i][j] as f64 / r))
+}
+
+fn validate(c: MatRef<'_, f64>) -> Result<usize, CopheneticError> {
+    let n = c.nrows();
+    if c.ncols() != n {
+        return Err(CopheneticError::InvalidConsensus);
+    }
+    for j in 0..n {
+        for i in 0..n {
+            let x = c[(i, j)];
+            if !x.is_finite() || !(0.0..=1.0).contains(&x) {
+                return Err(CopheneticError::InvalidConsensus);
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Cophenetic correlation of a consensus matrix: Pearson correlation between the
+/// distances `D = 1 − C` (pairs i < j; the upper triangle is used) and the cophenetic
+/// distances of the average-linkage (UPGMA) tree built on `D`.
+///
+/// Degenerate case: when `D` is constant (fewer than 3 samples, or e.g. all samples
+/// always together) the correlation is undefined (0/0), but the tree then reproduces
+/// `D` exactly (average linkage of a constant matrix merges everything at that
+/// constant), so 1.0 is returned, matching "1 = perfectly represented".
+pub fn cophenetic_correlation(c: MatRef<'_, f64>) -> Result<f64, CopheneticError> {
+    let n = validate(c)?;
+    if n < 2 {
+        return Ok(1.0);
+    }
+    let mut d = Vec::with_capacity(n * (n - 1) / 2);
+    for i in 0..n {
+        for j in (i + 1)..n {
+            d.push(1.0 - c[(i, j)]);
+        }
+    }
+    let dist = d.clone();
+    let dend = linkage(&mut d, n, Method::Average);
+    // cophenetic distance: height of the merge where i and j first join
+    let mut members: Vec<Vec<usize>> = (0..n).map(|i| vec![i]).collect();
+    members.reserve(n - 1);
+    let idx = |i: usize, j: usize| {
+        let (a, b) = if i < j { (i, j) } else { (j, i) };
+        (2 * n - a - 3) * a / 2 + b - 1
+    };
+    let mut coph = vec![0.0f64; dist.len()];
+    for step in dend.steps() {
+        let a = std::mem::take(&mut members[step.cluster1]);
+        let b = std::mem::take(&mut members[step.cluster2]);
+        for &x in &a {
+            for &y in &b {
+                coph[idx(x, y)] = step.dissimilarity;
+            }
+        }
+        let mut merged = a;
+        merged.extend(b);
+        members.push(merged);
+    }
+    Ok(pearson_or_one(&dist, &coph))
+}
+
+/// Pearson correlation; 1.0 when `x` is constant (see [`cophenetic_correlation`]).
+fn pearson_or_one(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    if x.is_empty() {
+        return 1.0;
+    }
+    let mx = x.iter().sum::<f64>() / n;
+    let my = y.iter().sum::<f64>() / n;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    // consensus values are multiples of 1/R; a spread below 1e-12 is rounding noise
+    let tiny = 1e-24 * n;
+    if sxx <= tiny {
+        return 1.0;
+    }
+    if syy <= tiny {
+        // unreachable for UPGMA on a non-constant D; no linear relation to report
+        return 0.0;
+    }
+    (sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0)
+}
+
+/// Dispersion coefficient (Kim & Park 2007): `Σ_ij 4 (C_ij − ½)² / n²` over the full
+/// matrix; 1 for a crisp (0/1) consensus, 0 when every entry is ½.
+pub fn dispersion(c: MatRef<'_, f64>) -> Result<f64, CopheneticError> {
+    let n = validate(c)?;
+    if n == 0 {
+        return Ok(1.0);
+    }
+    let mut s = 0.0;
+    for j in 0..n {
+        for i in 0..n {
+            let x = c[(i, j)] - 0.5;
+            s += 4.0 * x * x;
+        }
+    }
+    Ok(s / (n * n) as f64)
+}
+
+/// PAC: proportion of sample pairs (i < j) whose consensus lies strictly inside
+/// `(lo, hi)`; 0 for fewer than 2 samples.
+pub fn pac(c: MatRef<'_, f64>, lo: f64, hi: f64) -> Result<f64, CopheneticError> {
+    let n = validate(c)?;
+    if n < 2 {
+        return Ok(0.0);
+    }
+    let mut inside = 0usize;
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let x = c[(i, j)];
+            if x > lo && x < hi {
+                inside += 1;
+            }
+        }
+    }
+    Ok(inside as f64 / (n * (n - 1) / 2) as f64)
+}
+
+/// All three statistics of a consensus matrix (PAC with the usual (0.1, 0.9) window).
+pub fn coclustering_stats(c: MatRef<'_, f64>) -> Result<CoclusteringStats, CopheneticError> {
+    Ok(CoclusteringStats {
+        cophenetic: cophenetic_correlation(c)?,
+        dispersion: dispersion(c)?,
+        pac: pac(c, 0.1, 0.9)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sym(n: usize, upper: &[f64]) -> Mat<f64> {
+        let mut c = Mat::<f64>::identity(n, n);
+        let mut t = 0;
+        for i in 0..n {
+            for j in (i + 1)..n {
+                c[(i, j)] = upper[t];
+                c[(j, i)] = upper[t];
+                t += 1;
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn block_structure_is_perfect() {
+        // blocks {0,1,2}, {3,4}, {5}
+        let block = [0, 0, 0, 1, 1, 2];
+        let c = Mat::from_fn(6, 6, |i, j| f64::from(u8::from(block[i] == block[j])));
+        let s = coclustering_stats(c.as_ref()).unwrap();
+        assert!((s.cophenetic - 1.0).abs() < 1e-12, "{}", s.cophenetic);
+        assert_eq!(s.dispersion, 1.0);
+        assert_eq!(s.pac, 0.0);
+    }
+
+    #[test]
+    fn hand_computed_four_samples() {
+        // D = 1 - C: d01=.2 d02=.8 d03=.9 d12=.7 d13=.8 d23=.4
+        // UPGMA: {0,1} at .2; {2,3} at .4; {01}-{23} = (.8+.9+.7+.8)/4 = .8
+        // cophenetic = (.2,.8,.8,.8,.8,.4); in units of 1/30 the deviations are
+        // D: (-13,5,8,2,5,-7), coph: (-13,5,5,5,5,-7) -> r = 318/sqrt(336*318)
+        let c = sym(4, &[0.8, 0.2, 0.1, 0.3, 0.2, 0.6]);
+        let r = cophenetic_correlation(c.as_ref()).unwrap();
+        assert!((r - (318.0f64 / 336.0).sqrt()).abs() < 1e-12, "{r}");
+        // dispersion: diagonal 4*1 + 2*(.36+.36+.64+.16+.36+.04) = 7.84; /16
+        assert!((dispersion(c.as_ref()).unwrap() - 0.49).abs() < 1e-12);
+        // PAC: .1 is not strictly inside (0.1, 0.9)
+        assert!((pac(c.as_ref(), 0.1, 0.9).unwrap() - 5.0 / 6.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn consensus_from_exposures() {
+        // replicate 1: samples 0,1 -> sig 0; 2,3 -> sig 1
+        // replicate 2: samples 0 -> sig 1; 1,2,3 -> sig 0 (k differs: 3 rows)
+        let h1 = Mat::from_fn(2, 4, |i, j| if (j < 2) == (i == 0) { 5.0 } else { 1.0 });
+        let h2 = Mat::from_fn(3, 4, |i, j| match (i, j) {
+            (1, 0) => 3.0,
+            (0, 1..=3) => 2.0,
+            _ => 0.5,
+        });
+        let c = consensus_matrix(&[h1.as_ref(), h2.as_ref()]).unwrap();
+        let expect = sym(4, &[0.5, 0.0, 0.0, 0.5, 0.5, 1.0]);
+        assert_eq!(c, expect);
+        assert!(consensus_matrix(&[]).is_err());
+        let bad = Mat::<f64>::zeros(2, 3);
+        assert!(consensus_matrix(&[h1.as_ref(), bad.as_ref()]).is_err());
+    }
+
+    #[test]
+    fn degenerate_cases() {
+        let ones = Mat::<f64>::full(5, 5, 1.0);
+        assert_eq!(cophenetic_correlation(ones.as_ref()).unwrap(), 1.0);
+        assert_eq!(
+            cophenetic_correlation(Mat::<f64>::identity(1, 1).as_ref()).unwrap(),
+            1.0
+        );
+        assert_eq!(
+            pac(Mat::<f64>::identity(1, 1).as_ref(), 0.1, 0.9).unwrap(),
+            0.0
+        );
+        let half = sym(3, &[0.5, 0.5, 0.5]);
+        // off-diagonal entries all 1/2: dispersion only from the diagonal, 3/9
+        assert!((dispersion(half.as_ref()).unwrap() - 1.0 / 3.0).abs() < 1e-15);
+        let mut bad = Mat::<f64>::identity(3, 3);
+        bad[(0, 1)] = 1.5;
+        assert!(cophenetic_correlation(bad.as_ref()).is_err());
+        assert!(dispersion(Mat::<f64>::zeros(2, 3).as_ref()).is_err());
+    }
+
+    #[test]
+    fn noisy_consensus_scores_below_one() {
+        // a non-ultrametric consensus cannot be represented exactly by a tree
+        let c = sym(5, &[0.9, 0.5, 0.1, 0.3, 0.4, 0.2, 0.6, 0.7, 0.1, 0.5]);
+        let r = cophenetic_correlation(c.as_ref()).unwrap();
+        assert!(r < 0.999 && r > 0.0, "{r}");
+    }
+}

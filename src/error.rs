@@ -1,0 +1,37 @@
+//! The crate-level error of whole commands (each stage keeps its own typed error).
+
+use crate::output::OutputError;
+use crate::reference::ReferenceError;
+use crate::table::TableError;
+
+/// Any failure of a mutasig command; every variant renders as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or validating an input table.
+    #[error(transparent)]
+    Table(#[from] TableError),
+    /// Choosing or reading reference signatures.
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+    /// Writing outputs.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// De novo extraction.
+    #[error(transparent)]
+    Extract(#[from] crate::extract::ExtractError),
+    /// Assignment or decomposition.
+    #[error(transparent)]
+    Assign(#[from] crate::assign::AssignError),
+    /// Simulation settings.
+    #[error(transparent)]
+    Simulate(#[from] crate::simulate::SimError),
+    /// Building the report or figures.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    /// Drawing a plot.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
+    /// Invalid settings for this data.
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -1,0 +1,249 @@
+//! The files `extract` writes: the contract other commands and users depend on.
+
+use super::{Extraction, RankResult};
+use crate::assign::{Decomposition, DecompositionStatus};
+use crate::output::{OutputDir, OutputError, Tsv, fmt_float, matrix_tsv};
+use crate::reference::SignatureSet;
+use faer::Mat;
+
+/// Round each column to whole numbers that keep the column's (rounded) sum: largest
+/// remainders get the extra units, ties to the earlier row.
+pub fn round_conserving_sums(x: &Mat<f64>) -> Mat<f64> {
+    let (k, n) = x.shape();
+    let mut out = Mat::<f64>::zeros(k, n);
+    for j in 0..n {
+        let target: f64 = (0..k).map(|s| x[(s, j)]).sum::<f64>().round();
+        let floors: Vec<f64> = (0..k).map(|s| x[(s, j)].max(0.0).floor()).collect();
+        let mut missing = (target - floors.iter().sum::<f64>()).max(0.0) as usize;
+        let mut rem: Vec<(usize, f64)> = (0..k).map(|s| (s, x[(s, j)] - floors[s])).collect();
+        rem.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for s in 0..k {
+            out[(s, j)] = floors[s];
+        }
+        for &(s, _) in rem.iter() {
+            if missing == 0 {
+                break;
+            }
+            out[(s, j)] += 1.0;
+            missing -= 1;
+        }
+    }
+    out
+}
+
+/// Decomposition written as `SBS1:0.4200;SBS5:0.5800` (weights descending).
+pub fn decomposition_string(d: &Decomposition, reference: &SignatureSet) -> String {
+    let mut parts: Vec<(usize, f64)> = d.active.iter().map(|&j| (j, d.weights[j])).collect();
+    parts.retain(|p| p.1 > 0.0);
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    parts
+        .iter()
+        .map(|(j, w)| format!("{}:{}", reference.names[*j], fmt_float(*w, 4)))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+fn status_name(s: DecompositionStatus) -> &'static str {
+    match s {
+        DecompositionStatus::Matched => "matched",
+        DecompositionStatus::Decomposed => "decomposed",
+        DecompositionStatus::Novel => "novel",
+    }
+}
+
+/// Write the three per-rank tables under `prefix` (`""` or `ranks/k5/`).
+pub fn write_rank(
+    out: &OutputDir,
+    prefix: &str,
+    ex: &Extraction,
+    r: &RankResult,
+    decomp: Option<(&[Decomposition], &SignatureSet)>,
+) -> Result<(), OutputError> {
+    let channels = ex.catalogue.context.labels();
+    out.write(
+        &format!("{prefix}signatures.tsv"),
+        matrix_tsv(
+            "MutationType",
+            channels,
+            &r.names,
+            r.signatures.as_ref(),
+            8,
+            false,
+        )
+        .as_bytes(),
+    )?;
+    let counts = round_conserving_sums(&r.exposures);
+    // exposures: samples as rows, signatures as columns
+    out.write(
+        &format!("{prefix}exposures.tsv"),
+        matrix_tsv(
+            "Sample",
+            &r.names,
+            &ex.catalogue.samples,
+            counts.as_ref(),
+            0,
+            true,
+        )
+        .as_bytes(),
+    )?;
+    let mut t = Tsv::new(&[
+        "Signature",
+        "stability",
+        "total_mutations",
+        "best_cosmic",
+        "cosine",
+        "decomposition",
+        "decomposition_cosine",
+        "status",
+    ]);
+    for (s, name) in r.names.iter().enumerate() {
+        let total: f64 = (0..counts.ncols()).map(|j| counts[(s, j)]).sum();
+        let mut row = vec![
+            name.clone(),
+            fmt_float(r.stability[s], 4),
+            fmt_float(total, 0),
+        ];
+        match decomp {
+            Some((d, reference)) => {
+                let d = &d[s];
+                row.push(reference.names[d.best].clone());
+                row.push(fmt_float(d.best_cosine, 4));
+                row.push(decomposition_string(d, reference));
+                row.push(fmt_float(d.cosine, 4));
+                row.push(status_name(d.status).into());
+            }
+            None => row.extend(["NA", "NA", "NA", "NA", "NA"].map(String::from)),
+        }
+        t.row_str(&row);
+    }
+    out.write(
+        &format!("{prefix}signature_stats.tsv"),
+        t.finish().as_bytes(),
+    )
+}
+
+/// `rank_selection.tsv`: one row per rank.
+pub fn rank_table(ex: &Extraction) -> String {
+    let mut t = Tsv::new(&[
+        "rank",
+        "stability_mean",
+        "stability_min",
+        "cophenetic",
+        "dispersion",
+        "pac",
+        "reconstruction_error",
+        "median_sample_error",
+        "mean_cosine",
+        "p_value",
+        "candidate",
+        "selected",
+    ]);
+    for r in &ex.ranks {
+        let p = ex
+            .selection
+            .comparisons
+            .iter()
+            .find(|c| c.k == r.k)
+            .map(|c| format!("{:.3e}", c.p_value))
+            .unwrap_or_else(|| "NA".into());
+        t.row_str(&[
+            r.k.to_string(),
+            fmt_float(r.stability_mean, 4),
+            fmt_float(r.stability_min, 4),
+            fmt_float(r.coclustering.cophenetic, 4),
+            fmt_float(r.coclustering.dispersion, 4),
+            fmt_float(r.coclustering.pac, 4),
+            fmt_float(r.reconstruction_error, 6),
+            fmt_float(crate::inspect::median(&r.sample_errors), 6),
+            fmt_float(r.mean_cosine, 6),
+            p,
+            ex.selection.candidates.contains(&r.k).to_string(),
+            (r.k == ex.selection.selected).to_string(),
+        ]);
+    }
+    t.finish()
+}
+
+/// `fit_quality.tsv` for a rank: per sample, how well the refit reconstructs it.
+pub fn fit_quality_table(ex: &Extraction, r: &RankResult) -> String {
+    let mut t = Tsv::new(&[
+        "Sample",
+        "total_mutations",
+        "cosine",
+        "rel_l1",
+        "rel_l2",
+        "kl",
+        "n_signatures",
+        "signatures",
+    ]);
+    let totals = ex.catalogue.totals();
+    let counts = round_conserving_sums(&r.exposures);
+    for (j, name) in ex.catalogue.samples.iter().enumerate() {
+        let obs: Vec<f64> = ex.catalogue.counts.col(j).iter().copied().collect();
+        let rec: Vec<f64> = (0..obs.len())
+            .map(|i| {
+                (0..r.k)
+                    .map(|s| r.signatures[(i, s)] * r.exposures[(s, j)])
+                    .sum()
+            })
+            .collect();
+        let q = crate::assign::fit_quality(&obs, &rec);
+        let active: Vec<&str> = (0..r.k)
+            .filter(|&s| counts[(s, j)] > 0.0)
+            .map(|s| r.names[s].as_str())
+            .collect();
+        t.row_str(&[
+            name.clone(),
+            fmt_float(totals[j], 0),
+            fmt_float(q.cosine, 6),
+            fmt_float(q.rel_l1, 6),
+            fmt_float(q.rel_l2, 6),
+            fmt_float(q.kl, 6),
+            active.len().to_string(),
+            active.join(","),
+        ]);
+    }
+    t.finish()
+}
+
+/// `cosmic_decomposition.tsv` for the selected solution.
+pub fn decomposition_table(
+    names: &[String],
+    d: &[Decomposition],
+    reference: &SignatureSet,
+) -> String {
+    let mut t = Tsv::new(&[
+        "signature",
+        "best_match",
+        "best_cosine",
+        "decomposition",
+        "reconstruction_cosine",
+        "status",
+    ]);
+    for (name, d) in names.iter().zip(d) {
+        t.row_str(&[
+            name.clone(),
+            reference.names[d.best].clone(),
+            fmt_float(d.best_cosine, 4),
+            decomposition_string(d, reference),
+            fmt_float(d.cosine, 4),
+            status_name(d.status).to_string(),
+        ]);
+    }
+    t.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_keeps_sums() {
+        let x = Mat::from_fn(3, 2, |i, j| [[0.4, 1.4], [0.4, 1.3], [0.2, 2.3]][i][j]);
+        let r = round_conserving_sums(&x);
+        assert_eq!((0..3).map(|i| r[(i, 0)]).sum::<f64>(), 1.0);
+        assert_eq!((0..3).map(|i| r[(i, 1)]).sum::<f64>(), 5.0);
+        assert_eq!(r[(0, 0)], 1.0); // ties go to the earlier row
+        assert_eq!(r[(2, 1)], 2.0);
+    }
+}

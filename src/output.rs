@@ -1,0 +1,316 @@
+//! Writing results: byte-stable TSV tables, JSON summaries, atomic files and output folders.
+//!
+//! A file appears under its final name only once it is complete (temporary name, then
+//! rename), and an output folder appears only once every file of a run is in it (the run
+//! writes into a hidden staging folder beside it, renamed at the end).
+
+use faer::MatRef;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Problems writing outputs.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The output folder exists and holds files.
+    #[error(
+        "{path}: the output folder exists and is not empty; choose another folder or add --force to replace it"
+    )]
+    NotEmpty {
+        /// The folder.
+        path: String,
+    },
+    /// The output path exists and is not a folder.
+    #[error("{path}: exists and is not a folder; choose another output folder")]
+    NotAFolder {
+        /// The path.
+        path: String,
+    },
+    /// An I/O failure.
+    #[error("{path}: cannot write: {source}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Fixed-point formatting with `decimals` digits; never prints `-0`, NaN as `NaN`.
+pub fn fmt_float(x: f64, decimals: usize) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    let s = format!("{x:.decimals$}");
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+/// A tab-separated table under construction: header first, the label column first.
+#[derive(Debug, Clone)]
+pub struct Tsv {
+    buf: String,
+    width: usize,
+}
+
+impl Tsv {
+    /// Start a table with its header.
+    pub fn new<S: AsRef<str>>(header: &[S]) -> Tsv {
+        let mut t = Tsv {
+            buf: String::new(),
+            width: header.len(),
+        };
+        t.row_str(header);
+        t
+    }
+
+    /// Append a row of text cells.
+    pub fn row_str<S: AsRef<str>>(&mut self, cells: &[S]) {
+        debug_assert_eq!(cells.len(), self.width);
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                self.buf.push('\t');
+            }
+            // tabs or newlines inside a name would break the table
+            self.buf
+                .push_str(&c.as_ref().replace(['\t', '\n', '\r'], " "));
+        }
+        self.buf.push('\n');
+    }
+
+    /// Append a row: a label then numbers with fixed decimals.
+    pub fn row(&mut self, label: &str, values: impl IntoIterator<Item = f64>, decimals: usize) {
+        let mut cells = vec![label.to_string()];
+        cells.extend(values.into_iter().map(|v| fmt_float(v, decimals)));
+        self.row_str(&cells);
+    }
+
+    /// The table's text.
+    pub fn finish(self) -> String {
+        self.buf
+    }
+}
+
+/// A channels × columns matrix as TSV (`MutationType` first), or its transpose
+/// (`Sample` first) when `transpose` is set.
+pub fn matrix_tsv(
+    label_header: &str,
+    row_labels: &[String],
+    col_names: &[String],
+    m: MatRef<'_, f64>,
+    decimals: usize,
+    transpose: bool,
+) -> String {
+    let mut header = vec![label_header.to_string()];
+    if transpose {
+        header.extend(row_labels.iter().cloned());
+        let mut t = Tsv::new(&header);
+        for (j, name) in col_names.iter().enumerate() {
+            t.row(name, (0..m.nrows()).map(|i| m[(i, j)]), decimals);
+        }
+        t.finish()
+    } else {
+        header.extend(col_names.iter().cloned());
+        let mut t = Tsv::new(&header);
+        for (i, label) in row_labels.iter().enumerate() {
+            t.row(label, (0..m.ncols()).map(|j| m[(i, j)]), decimals);
+        }
+        t.finish()
+    }
+}
+
+/// Write a file atomically: a temporary name in the same folder, then rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = match dir {
+        Some(d) => d.join(format!(".{name}.tmp{}", std::process::id())),
+        None => PathBuf::from(format!(".{name}.tmp{}", std::process::id())),
+    };
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io_err(path))
+}
+
+/// JSON text of a serializable value, pretty-printed, ending with a newline.
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("summaries serialize");
+    s.push('\n');
+    s
+}
+
+/// An output folder written as a whole: files go to a staging folder beside the final
+/// one, which replaces it on [`OutputDir::commit`]. Dropped without commit, the staging
+/// folder is removed, so an interrupted run leaves nothing that looks complete.
+#[derive(Debug)]
+pub struct OutputDir {
+    target: PathBuf,
+    staging: PathBuf,
+    committed: bool,
+}
+
+impl OutputDir {
+    /// Prepare to write `target`. An existing non-empty folder is refused unless `force`.
+    pub fn create(target: &Path, force: bool) -> Result<OutputDir, OutputError> {
+        if target.exists() {
+            if !target.is_dir() {
+                return Err(OutputError::NotAFolder {
+                    path: target.display().to_string(),
+                });
+            }
+            let non_empty = std::fs::read_dir(target)
+                .map_err(io_err(target))?
+                .next()
+                .is_some();
+            if non_empty && !force {
+                return Err(OutputError::NotEmpty {
+                    path: target.display().to_string(),
+                });
+            }
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "mutasig-out".into());
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+        let staging = parent.join(format!(".{name}.partial{}", std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+        }
+        std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            staging,
+            committed: false,
+        })
+    }
+
+    /// The final folder.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// The staging folder, where the files are until [`OutputDir::commit`] (for code that
+    /// reads back what was written, like the report).
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Write a file (relative path, sub-folders created) into the staging folder.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.staging.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+        }
+        write_atomic(&path, bytes)
+    }
+
+    /// Move the finished folder into place (replacing an old one, which `create` allowed).
+    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        if self.target.exists() {
+            std::fs::remove_dir_all(&self.target).map_err(io_err(&self.target))?;
+        }
+        std::fs::rename(&self.staging, &self.target).map_err(io_err(&self.target))?;
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// SHA-256 of some bytes, as lowercase hex (input checksums in summaries).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in d.iter() {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_are_fixed_and_never_negative_zero() {
+        assert_eq!(fmt_float(1.0, 3), "1.000");
+        assert_eq!(fmt_float(-0.0, 2), "0.00");
+        assert_eq!(fmt_float(-0.0001, 2), "0.00");
+        assert_eq!(fmt_float(-1.5, 1), "-1.5");
+        assert_eq!(fmt_float(2.0 / 3.0, 4), "0.6667");
+    }
+
+    #[test]
+    fn tsv_has_header_and_sanitises_names() {
+        let mut t = Tsv::new(&["Sample", "SBS1"]);
+        t.row("a\tb", [1.25], 2);
+        assert_eq!(t.finish(), "Sample\tSBS1\na b\t1.25\n");
+    }
+
+    #[test]
+    fn output_dir_is_all_or_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        {
+            let d = OutputDir::create(&target, false).unwrap();
+            d.write("a.tsv", b"x").unwrap();
+            // dropped without commit
+        }
+        assert!(!target.exists());
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+        let d = OutputDir::create(&target, false).unwrap();
+        d.write("sub/a.tsv", b"x").unwrap();
+        d.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("sub/a.tsv")).unwrap(), b"x");
+        assert!(matches!(
+            OutputDir::create(&target, false),
+            Err(OutputError::NotEmpty { .. })
+        ));
+        let d = OutputDir::create(&target, true).unwrap();
+        d.write("b.tsv", b"y").unwrap();
+        d.commit().unwrap();
+        assert!(!target.join("sub").exists());
+        assert!(target.join("b.tsv").exists());
+    }
+
+    #[test]
+    fn checksum_is_sha256() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

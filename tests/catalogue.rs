@@ -1,0 +1,267 @@
+//! Reading every accepted layout, and the exact error for every bad input.
+
+mod common;
+use common::*;
+use std::io::Write;
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn example_is_read() {
+    let j = inspect_json(&example());
+    assert_eq!(j["context"], "SBS96");
+    assert_eq!(j["channels"], 96);
+    assert_eq!(j["samples"], 21);
+    assert_eq!(j["sample_names"][0], "PD4199a");
+    assert_eq!(j["zero_samples"].as_array().unwrap().len(), 0);
+    assert!(j["total_mutations"].as_f64().unwrap() > 100_000.0);
+    assert_eq!(j["burden"]["min"], 1484.0);
+    assert_eq!(j["burden"]["max"], 70690.0);
+}
+
+#[test]
+fn every_accepted_layout_gives_the_same_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = inspect_json(&example());
+    let total = reference["total_mutations"].as_f64().unwrap();
+    let (header, rows) = example_rows();
+
+    // COSMIC download layout: Type + Subtype, in COSMIC's web order (class-major).
+    let mut cosmic_rows: Vec<(String, Vec<String>)> = rows
+        .iter()
+        .map(|(l, v)| {
+            let c: Vec<char> = l.chars().collect();
+            let class = format!("{}>{}", c[2], c[4]);
+            let tri = format!("{}{}{}", c[0], c[2], c[6]);
+            (format!("{class}\t{tri}"), v.clone())
+        })
+        .collect();
+    cosmic_rows.sort();
+    let mut cosmic_header = vec!["Type".to_string(), "Subtype".to_string()];
+    cosmic_header.extend(header[1..].iter().cloned());
+    let cosmic = write(
+        &dir,
+        "cosmic.tsv",
+        table(&cosmic_header, &cosmic_rows, "\t", "\n").as_bytes(),
+    );
+
+    // CSV by extension, CSV sniffed without extension, CRLF, shuffled rows, 12.0 floats.
+    let csv = write(&dir, "cat.csv", table(&header, &rows, ",", "\n").as_bytes());
+    let sniffed = write(
+        &dir,
+        "catalogue",
+        table(&header, &rows, ",", "\n").as_bytes(),
+    );
+    let crlf = write(
+        &dir,
+        "crlf.tsv",
+        table(&header, &rows, "\t", "\r\n").as_bytes(),
+    );
+    let mut shuffled = rows.clone();
+    shuffled.reverse();
+    shuffled.swap(3, 50);
+    let mut h2 = header.clone();
+    h2[0] = "MutationType".into();
+    let shuf = write(
+        &dir,
+        "shuf.tsv",
+        table(&h2, &shuffled, "\t", "\n").as_bytes(),
+    );
+    let floats: Vec<(String, Vec<String>)> = rows
+        .iter()
+        .map(|(l, v)| (l.clone(), v.iter().map(|x| format!("{x}.0")).collect()))
+        .collect();
+    let fl = write(
+        &dir,
+        "floats.tsv",
+        table(&header, &floats, "\t", "\n").as_bytes(),
+    );
+    // gzip
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(table(&header, &rows, "\t", "\n").as_bytes())
+        .unwrap();
+    let gzp = write(&dir, "cat.tsv.gz", &gz.finish().unwrap());
+
+    for p in [&cosmic, &csv, &sniffed, &crlf, &shuf, &fl, &gzp] {
+        let j = inspect_json(p);
+        assert_eq!(j["context"], "SBS96", "{}", p.display());
+        assert_eq!(j["samples"], 21, "{}", p.display());
+        assert_eq!(
+            j["total_mutations"].as_f64().unwrap(),
+            total,
+            "{}",
+            p.display()
+        );
+        assert_eq!(j["sample_names"], reference["sample_names"]);
+    }
+
+    // standard input
+    let out = mutasig()
+        .args(["inspect", "--json", "-"])
+        .write_stdin(std::fs::read(example()).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["total_mutations"].as_f64().unwrap(), total);
+}
+
+#[test]
+fn dbs78_and_id83_are_recognised_from_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    for (ctx, n) in [(mutasig::Context::Dbs78, 78), (mutasig::Context::Id83, 83)] {
+        let mut labels: Vec<String> = ctx.labels().to_vec();
+        labels.reverse();
+        let rows: Vec<(String, Vec<String>)> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), vec![i.to_string(), "1".into()]))
+            .collect();
+        let header = vec!["Type".to_string(), "s1".into(), "s2".into()];
+        let p = write(
+            &dir,
+            &format!("{}.tsv", ctx.name()),
+            table(&header, &rows, "\t", "\n").as_bytes(),
+        );
+        let j = inspect_json(&p);
+        assert_eq!(j["context"], ctx.name());
+        assert_eq!(j["channels"], n);
+        assert_eq!(
+            j["total_mutations"].as_f64().unwrap(),
+            (n * (n - 1) / 2 + n) as f64
+        );
+    }
+}
+
+/// Write `text` to a file named `name`, run inspect on it, return the error line.
+fn bad(name: &str, bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(&dir, name, bytes);
+    let err = data_error(&["inspect", p.to_str().unwrap()], None);
+    assert!(err.contains(name), "error must name the file: {err}");
+    err
+}
+
+fn example_with(f: impl Fn(&mut Vec<String>, &mut Vec<(String, Vec<String>)>)) -> Vec<u8> {
+    let (mut header, mut rows) = example_rows();
+    f(&mut header, &mut rows);
+    table(&header, &rows, "\t", "\n").into_bytes()
+}
+
+#[test]
+fn bad_inputs_get_one_clear_line() {
+    let e = bad("empty.tsv", b"");
+    assert!(e.contains("empty"), "{e}");
+    let e = bad("blank.tsv", b"\n\n  \n");
+    assert!(e.contains("empty"), "{e}");
+    let e = bad("header.tsv", b"MutationType\tS1\tS2\n");
+    assert!(e.contains("only a header"), "{e}");
+    let e = bad(
+        "nosamples.tsv",
+        &example_with(|h, r| {
+            h.truncate(1);
+            r.iter_mut().for_each(|(_, v)| v.clear());
+        }),
+    );
+    assert!(e.contains("no sample columns"), "{e}");
+    let e = bad(
+        "missing.tsv",
+        &example_with(|_, r| {
+            r.retain(|(l, _)| l != "T[C>G]A");
+        }),
+    );
+    assert!(
+        e.contains("missing 1 of the 96 SBS96 channels: T[C>G]A"),
+        "{e}"
+    );
+    let e = bad(
+        "dup.tsv",
+        &example_with(|_, r| {
+            let x = r[5].clone();
+            r.push(x);
+        }),
+    );
+    assert!(e.contains("channel 'A[C>G]C' appears twice"), "{e}");
+    assert!(e.contains("line 98") && e.contains("line 7"), "{e}");
+    let e = bad(
+        "unknown.tsv",
+        &example_with(|_, r| r[10].0 = "A[G>T]A".into()),
+    );
+    assert!(
+        e.contains("unknown channel label 'A[G>T]A'") && e.contains("SBS96"),
+        "{e}"
+    );
+    assert!(e.contains("line 12"), "{e}");
+    let e = bad("nothing.tsv", b"Type\tS1\nfoo\t1\nbar\t2\n");
+    assert!(
+        e.contains("unknown channel label 'foo'") && e.contains("A[C>A]A"),
+        "{e}"
+    );
+    for (val, what) in [
+        ("-3", "negative"),
+        ("NaN", "NaN"),
+        ("inf", "infinite"),
+        ("abc", "not a number"),
+        ("2.5", "not a whole number"),
+        ("", "empty cell"),
+    ] {
+        let e = bad("cell.tsv", &example_with(|_, r| r[20].1[3] = val.into()));
+        assert!(e.contains(what), "{val}: {e}");
+        assert!(
+            e.contains("line 22, channel 'A[T>G]A', column 'PD4116a'"),
+            "{e}"
+        );
+        if !val.is_empty() {
+            assert!(e.contains(&format!("'{val}'")), "{e}");
+        }
+    }
+    let e = bad(
+        "ragged.tsv",
+        &example_with(|_, r| {
+            r[30].1.pop();
+        }),
+    );
+    assert!(
+        e.contains("line 32") && e.contains("21 fields where the header has 22"),
+        "{e}"
+    );
+    let e = bad("dupsample.tsv", &example_with(|h, _| h[5] = h[2].clone()));
+    assert!(e.contains("'PD4005a' appears twice"), "{e}");
+    let mut bin = b"MutationType\tS1\n".to_vec();
+    bin.extend([0u8, 159, 146, 150, 1, 2, 3]);
+    let e = bad("binary.tsv", &bin);
+    assert!(e.contains("binary"), "{e}");
+    let e = bad("latin1.tsv", b"MutationType\tS\xe9\nA[C>A]A\t1\n");
+    assert!(e.contains("not UTF-8"), "{e}");
+    let e = bad("broken.tsv.gz", &[0x1f, 0x8b, 8, 0, 1, 2, 3]);
+    assert!(e.contains("gzip"), "{e}");
+}
+
+#[test]
+fn a_missing_file_is_a_data_error() {
+    let e = data_error(&["inspect", "/nonexistent/cat.tsv"], None);
+    assert!(
+        e.contains("/nonexistent/cat.tsv") && e.contains("cannot read"),
+        "{e}"
+    );
+}
+
+#[test]
+fn zero_samples_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "z.tsv",
+        &example_with(|h, r| {
+            h.push("EMPTY".into());
+            r.iter_mut().for_each(|(_, v)| v.push("0".into()));
+        }),
+    );
+    let j = inspect_json(&p);
+    assert_eq!(j["zero_samples"][0], "EMPTY");
+    assert!(j["warnings"][0].as_str().unwrap().contains("EMPTY"));
+}

@@ -1,0 +1,484 @@
+//! End-to-end checks of simulate, extract, assign and compare through the binary.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn run_ok(args: &[&str]) -> std::process::Output {
+    let out = mutasig().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Read a TSV into (header, rows of cells).
+fn read_tsv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .split('\t')
+        .map(String::from)
+        .collect();
+    let rows = lines
+        .map(|l| l.split('\t').map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// Columns of a MutationType × signature table as vectors.
+fn columns(p: &Path) -> BTreeMap<String, Vec<f64>> {
+    let (h, rows) = read_tsv(p);
+    h[1..]
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            (
+                name.clone(),
+                rows.iter()
+                    .map(|r| r[j + 1].parse::<f64>().unwrap())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+fn simulate(dir: &Path, sigs: &str, samples: &str, extra: &[&str]) -> std::path::PathBuf {
+    let out = dir.join("sim");
+    let mut args = vec![
+        "simulate",
+        "--signatures",
+        sigs,
+        "--samples",
+        samples,
+        "--seed",
+        "7",
+        "-o",
+    ];
+    let o = out.to_str().unwrap().to_string();
+    args.push(&o);
+    args.extend_from_slice(extra);
+    run_ok(&args);
+    out
+}
+
+#[test]
+fn simulate_writes_catalogue_and_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = simulate(
+        dir.path(),
+        "SBS1,SBS5,SBS2,SBS13",
+        "30",
+        &["--active", "2..4"],
+    );
+    let j = inspect_json(&sim.join("catalogue.tsv"));
+    assert_eq!(j["samples"], 30);
+    let truth = columns(&sim.join("truth_signatures.tsv"));
+    assert_eq!(truth.len(), 4);
+    let (h, rows) = read_tsv(&sim.join("truth_exposures.tsv"));
+    assert_eq!(h[0], "Sample");
+    assert_eq!(rows.len(), 30);
+    for r in rows {
+        let active = r[1..]
+            .iter()
+            .filter(|x| x.parse::<f64>().unwrap() > 0.0)
+            .count();
+        assert!((2..=4).contains(&active));
+    }
+}
+
+#[test]
+fn extract_finds_five_planted_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = simulate(
+        dir.path(),
+        "SBS1,SBS2,SBS4,SBS7a,SBS17b",
+        "100",
+        &["--active", "2..3", "--burden-median", "3000"],
+    );
+    let out = dir.path().join("ex");
+    run_ok(&[
+        "extract",
+        sim.join("catalogue.tsv").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--min-rank",
+        "2",
+        "--max-rank",
+        "8",
+        "--replicates",
+        "10",
+        "-q",
+    ]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["selected_rank"], 5, "{}", summary["selection"]);
+    let truth = columns(&sim.join("truth_signatures.tsv"));
+    let found = columns(&out.join("signatures.tsv"));
+    assert_eq!(found.len(), 5);
+    // every true signature has a distinct extracted partner at cosine ≥ 0.95
+    let cmp = run_ok(&[
+        "compare",
+        sim.join("truth_signatures.tsv").to_str().unwrap(),
+        out.join("signatures.tsv").to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(cmp.stdout).unwrap();
+    let mut matched = 0;
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let c: f64 = f[2].parse().unwrap();
+        assert!(c >= 0.95, "{line}");
+        assert!((cosine(&truth[f[0]], &found[f[1]]) - c).abs() < 1e-4);
+        matched += 1;
+    }
+    assert_eq!(matched, 5);
+    // the table contract
+    for f in [
+        "signatures.tsv",
+        "exposures.tsv",
+        "rank_selection.tsv",
+        "signature_stats.tsv",
+        "cosmic_decomposition.tsv",
+        "ranks/k5/signatures.tsv",
+        "ranks/k8/exposures.tsv",
+        "ranks/k2/signature_stats.tsv",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let (h, rows) = read_tsv(&out.join("rank_selection.tsv"));
+    for col in [
+        "rank",
+        "stability_mean",
+        "stability_min",
+        "cophenetic",
+        "reconstruction_error",
+        "mean_cosine",
+        "selected",
+    ] {
+        assert!(h.iter().any(|x| x == col), "{col}");
+    }
+    assert_eq!(rows.len(), 7);
+    // exposures are whole counts summing to each sample's total
+    let cat = read_tsv(&sim.join("catalogue.tsv"));
+    let (eh, erows) = read_tsv(&out.join("exposures.tsv"));
+    assert_eq!(eh[0], "Sample");
+    for (j, r) in erows.iter().enumerate() {
+        let sum: f64 = r[1..].iter().map(|x| x.parse::<f64>().unwrap()).sum();
+        let total: f64 = cat
+            .1
+            .iter()
+            .map(|row| row[j + 1].parse::<f64>().unwrap())
+            .sum();
+        assert_eq!(sum, total, "sample {}", r[0]);
+    }
+}
+
+fn all_files(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn extract_is_byte_identical_across_thread_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = simulate(
+        dir.path(),
+        "SBS1,SBS5,SBS2",
+        "25",
+        &["--burden-median", "800"],
+    );
+    let cat = sim.join("catalogue.tsv");
+    let mut results = Vec::new();
+    for t in ["1", "2"] {
+        let out = dir.path().join(format!("t{t}"));
+        run_ok(&[
+            "--threads",
+            t,
+            "extract",
+            cat.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--max-rank",
+            "4",
+            "--replicates",
+            "6",
+            "--seed",
+            "11",
+        ]);
+        results.push(all_files(&out));
+    }
+    assert_eq!(
+        results[0].keys().collect::<Vec<_>>(),
+        results[1].keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &results[0] {
+        if name == "summary.json" {
+            let mut a: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            let mut b: serde_json::Value = serde_json::from_slice(&results[1][name]).unwrap();
+            a.as_object_mut().unwrap().remove("run");
+            b.as_object_mut().unwrap().remove("run");
+            assert_eq!(a, b);
+        } else {
+            assert!(
+                bytes == &results[1][name],
+                "{name} differs between --threads 1 and 2"
+            );
+        }
+    }
+}
+
+#[test]
+fn extract_edge_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let (header, rows) = example_rows();
+    // one sample
+    let one: Vec<(String, Vec<String>)> = rows
+        .iter()
+        .map(|(l, v)| (l.clone(), vec![v[0].clone()]))
+        .collect();
+    let p1 = dir.path().join("one.tsv");
+    std::fs::write(&p1, table(&header[..2], &one, "\t", "\n")).unwrap();
+    let o1 = dir.path().join("o1");
+    let out = run_ok(&[
+        "extract",
+        p1.to_str().unwrap(),
+        "-o",
+        o1.to_str().unwrap(),
+        "--replicates",
+        "3",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("capped"));
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(o1.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["selected_rank"], 1);
+    // ranks above the sample count, and an all-zero sample among others
+    let mut h = header[..5].to_vec();
+    h.push("ZERO".into());
+    let few: Vec<(String, Vec<String>)> = rows
+        .iter()
+        .map(|(l, v)| {
+            let mut x = v[..4].to_vec();
+            x.push("0".into());
+            (l.clone(), x)
+        })
+        .collect();
+    let p2 = dir.path().join("few.tsv");
+    std::fs::write(&p2, table(&h, &few, "\t", "\n")).unwrap();
+    let o2 = dir.path().join("o2");
+    let out = run_ok(&[
+        "extract",
+        p2.to_str().unwrap(),
+        "-o",
+        o2.to_str().unwrap(),
+        "--max-rank",
+        "10",
+        "--replicates",
+        "4",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ZERO") && err.contains("capped at 3"), "{err}");
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(o2.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["dropped_samples"][0], "ZERO");
+    let (_, rank_rows) = read_tsv(&o2.join("rank_selection.tsv"));
+    assert_eq!(rank_rows.len(), 3);
+    // one dominant signature: rank 1 must be selectable
+    let sim = simulate(dir.path(), "SBS5", "30", &["--active", "1"]);
+    let o3 = dir.path().join("o3");
+    run_ok(&[
+        "extract",
+        sim.join("catalogue.tsv").to_str().unwrap(),
+        "-o",
+        o3.to_str().unwrap(),
+        "--max-rank",
+        "4",
+        "--replicates",
+        "8",
+    ]);
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(o3.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["selected_rank"], 1, "{}", s["selection"]);
+    let found = columns(&o3.join("signatures.tsv"));
+    let truth = columns(&sim.join("truth_signatures.tsv"));
+    assert!(cosine(&found["SBS96A"], &truth["SBS5"]) > 0.98);
+    // an existing output folder is refused without --force, and nothing is written
+    let e = data_error(
+        &["extract", p2.to_str().unwrap(), "-o", o2.to_str().unwrap()],
+        None,
+    );
+    assert!(e.contains("--force"), "{e}");
+}
+
+#[test]
+fn assign_excludes_groups_and_bootstraps_reproducibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = simulate(
+        dir.path(),
+        "SBS1,SBS5,SBS2,SBS13,SBS3",
+        "20",
+        &["--active", "3..4"],
+    );
+    let cat = sim.join("catalogue.tsv");
+    let a = dir.path().join("a");
+    run_ok(&[
+        "assign",
+        cat.to_str().unwrap(),
+        "-o",
+        a.to_str().unwrap(),
+        "--exclude",
+        "APOBEC",
+    ]);
+    let (h, _) = read_tsv(&a.join("exposures.tsv"));
+    assert!(!h.iter().any(|x| x == "SBS2" || x == "SBS13"), "{h:?}");
+    let (qh, qrows) = read_tsv(&a.join("fit_quality.tsv"));
+    assert_eq!(qh[..3], ["Sample", "total_mutations", "cosine"]);
+    assert_eq!(qrows.len(), 20);
+    let mut outs = Vec::new();
+    for t in ["1", "2"] {
+        let o = dir.path().join(format!("b{t}"));
+        run_ok(&[
+            "--threads",
+            t,
+            "assign",
+            cat.to_str().unwrap(),
+            "-o",
+            o.to_str().unwrap(),
+            "--bootstrap",
+            "20",
+        ]);
+        outs.push(std::fs::read(o.join("exposures_ci.tsv")).unwrap());
+        outs.push(std::fs::read(o.join("exposures.tsv")).unwrap());
+    }
+    assert_eq!(outs[0], outs[2]);
+    assert_eq!(outs[1], outs[3]);
+}
+
+#[test]
+fn compare_matches_a_shuffled_copy_at_cosine_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.tsv");
+    run_ok(&[
+        "reference",
+        "export",
+        "--only",
+        "SBS1,SBS2,SBS3,SBS4,SBS5",
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    let (h, rows) = read_tsv(&a);
+    // shuffle columns and rows
+    let perm = [3usize, 1, 4, 0, 2];
+    let mut b_text = String::from("MutationType");
+    for &p in &perm {
+        b_text.push('\t');
+        b_text.push_str(&h[p + 1]);
+    }
+    b_text.push('\n');
+    for r in rows.iter().rev() {
+        b_text.push_str(&r[0]);
+        for &p in &perm {
+            b_text.push('\t');
+            b_text.push_str(&r[p + 1]);
+        }
+        b_text.push('\n');
+    }
+    let b = dir.path().join("b.tsv");
+    std::fs::write(&b, b_text).unwrap();
+    let m = dir.path().join("m.tsv");
+    let out = run_ok(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--matrix",
+        m.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "a\tb\tcosine");
+    assert_eq!(lines.len(), 6);
+    for l in &lines[1..] {
+        let f: Vec<&str> = l.split('\t').collect();
+        assert_eq!(f[0], f[1]);
+        assert_eq!(f[2], "1.000000");
+    }
+    let (mh, mrows) = read_tsv(&m);
+    assert_eq!(mh.len(), 6);
+    assert_eq!(mrows.len(), 5);
+}
+
+#[test]
+fn reference_list_and_export() {
+    let out = run_ok(&["reference", "list"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("COSMIC_v3.6_SBS_GRCh37.txt\tv3.6\tGRCh37\tfalse\tSBS96\t101"));
+    assert_eq!(text.lines().count(), 15);
+    let out = run_ok(&[
+        "reference",
+        "export",
+        "--context",
+        "ID83",
+        "--only",
+        "ID1,ID2",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("MutationType\tID1\tID2\n1:Del:C:0\t"));
+    assert_eq!(text.lines().count(), 84);
+    let e = data_error(&["reference", "export", "--only", "SBS1,SBS99x"], None);
+    assert!(e.contains("SBS99x") && e.contains("did you mean"), "{e}");
+}
+
+#[test]
+fn global_options_go_before_or_after_and_usage_errors_exit_2() {
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    run_ok(&["--threads", "1", "inspect", ex]);
+    run_ok(&["inspect", ex, "--threads", "1", "-q"]);
+    let out = mutasig().args(["inspect", ex, "--bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = mutasig().args(["extract", ex]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "missing -o is a usage error");
+    let out = mutasig()
+        .args(["--threads", "0", "inspect", ex])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    for sub in [
+        "inspect",
+        "extract",
+        "assign",
+        "compare",
+        "simulate",
+        "reference",
+    ] {
+        let out = mutasig().args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Example") || sub == "reference", "{sub}");
+    }
+    let v = run_ok(&["--version"]);
+    assert!(String::from_utf8_lossy(&v.stdout).starts_with("mutasig "));
+}

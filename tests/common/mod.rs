@@ -1,0 +1,89 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+/// The binary under test.
+pub fn mutasig() -> Command {
+    assert_cmd::cargo::cargo_bin_cmd!("mutasig")
+}
+
+/// The bundled example catalogue.
+pub fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/breast21_wgs_sbs96.tsv")
+}
+
+/// The example's lines: header, then (label, counts) rows.
+pub fn example_rows() -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    let text = std::fs::read_to_string(example()).unwrap();
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .split('\t')
+        .map(String::from)
+        .collect();
+    let rows = lines
+        .map(|l| {
+            let mut f = l.split('\t').map(String::from);
+            let label = f.next().unwrap();
+            (label, f.collect())
+        })
+        .collect();
+    (header, rows)
+}
+
+/// Write a table from a header and rows with a separator.
+pub fn table(header: &[String], rows: &[(String, Vec<String>)], sep: &str, eol: &str) -> String {
+    let mut s = header.join(sep);
+    s.push_str(eol);
+    for (label, vals) in rows {
+        s.push_str(label);
+        for v in vals {
+            s.push_str(sep);
+            s.push_str(v);
+        }
+        s.push_str(eol);
+    }
+    s
+}
+
+/// Run `inspect --json` on a file and parse the JSON.
+pub fn inspect_json(path: &Path) -> serde_json::Value {
+    let out = mutasig()
+        .args(["inspect", "--json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "inspect failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Run a command that must fail with a data error: exit 1, one stderr line, no panic.
+pub fn data_error(args: &[&str], stdin: Option<&[u8]>) -> String {
+    let mut cmd = mutasig();
+    cmd.args(args).env("RUST_BACKTRACE", "1");
+    if let Some(s) = stdin {
+        cmd.write_stdin(s.to_vec());
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected exit 1 for {args:?}, stderr: {err}"
+    );
+    assert!(!err.contains("panicked"), "panic for {args:?}: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing on stdout on error");
+    err
+}
