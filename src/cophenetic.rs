@@ -51,28 +51,41 @@ pub fn consensus_matrix(hs: &[MatRef<'_, f64>]) -> Result<Mat<f64>, CopheneticEr
             return Err(CopheneticError::Shape(r, h.ncols(), n));
         }
     }
-    let labels: Vec<Vec<usize>> = hs
-        .iter()
-        .map(|h| {
-            (0..n)
-                .map(|j| {
-                    let mut best = 0;
-                    for i in 1..h.nrows() {
-                        // NaN never wins
-                        if h[(i, j)] > h[(best, j)] || h[(best, j)].is_nan() {
-                            best = i;
-                        }
-                    }
-                    best
-                })
-                .collect()
+    let labels: Vec<Vec<usize>> = hs.iter().map(|h| dominant_signature(*h)).collect();
+    consensus_from_labels(&labels)
+}
+
+/// For each sample (column of H), the signature with the largest exposure; ties and
+/// all-zero samples go to the first signature, as R's `which.max`.
+pub fn dominant_signature(h: MatRef<'_, f64>) -> Vec<usize> {
+    (0..h.ncols())
+        .map(|j| {
+            let mut best = 0;
+            for i in 1..h.nrows() {
+                // NaN never wins
+                if h[(i, j)] > h[(best, j)] || h[(best, j)].is_nan() {
+                    best = i;
+                }
+            }
+            best
         })
-        .collect();
+        .collect()
+}
+
+/// Consensus matrix from each replicate's sample labels (see [`dominant_signature`]);
+/// keeping labels instead of exposure matrices is what lets a large cohort fit in memory.
+pub fn consensus_from_labels(labels: &[Vec<usize>]) -> Result<Mat<f64>, CopheneticError> {
+    let n = labels.first().ok_or(CopheneticError::NoReplicates)?.len();
+    for (r, l) in labels.iter().enumerate() {
+        if l.len() != n {
+            return Err(CopheneticError::Shape(r, l.len(), n));
+        }
+    }
     let counts: Vec<Vec<u32>> = (0..n)
         .into_par_iter()
         .map(|i| {
             let mut row = vec![0u32; n];
-            for l in &labels {
+            for l in labels {
                 let li = l[i];
                 for (j, x) in row.iter_mut().enumerate() {
                     *x += u32::from(l[j] == li);
@@ -81,7 +94,7 @@ pub fn consensus_matrix(hs: &[MatRef<'_, f64>]) -> Result<Mat<f64>, CopheneticEr
             row
         })
         .collect();
-    let r = hs.len() as f64;
+    let r = labels.len() as f64;
     Ok(Mat::from_fn(n, n, |i, j| counts[i][j] as f64 / r))
 }
 

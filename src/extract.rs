@@ -183,7 +183,8 @@ pub fn rank_range(min: usize, max: usize, n: usize, m: usize) -> (usize, usize, 
 
 struct Replicate {
     w: Mat<f64>,
-    h: Mat<f64>,
+    /// Each sample's dominant signature (for the co-clustering consensus).
+    labels: Vec<usize>,
     iterations: usize,
     converged: bool,
 }
@@ -316,8 +317,8 @@ fn replicate(
     };
     nmf::normalize_columns(&mut fit.w, &mut fit.h);
     Ok(Replicate {
+        labels: cophenetic::dominant_signature(fit.h.as_ref()),
         w: fit.w,
-        h: fit.h,
         iterations: fit.iterations,
         converged: fit.converged,
     })
@@ -334,8 +335,8 @@ fn summarize_rank(
     let ws: Vec<MatRef<'_, f64>> = reps.iter().map(|r| r.w.as_ref()).collect();
     let cons =
         consensus::consensus(&ws, cfg.seed, &cfg.consensus).map_err(stage("consensus", k))?;
-    let hs: Vec<MatRef<'_, f64>> = reps.iter().map(|r| r.h.as_ref()).collect();
-    let cmat = cophenetic::consensus_matrix(&hs).map_err(stage("cophenetic", k))?;
+    let labels: Vec<Vec<usize>> = reps.iter().map(|r| r.labels.clone()).collect();
+    let cmat = cophenetic::consensus_from_labels(&labels).map_err(stage("cophenetic", k))?;
     let coclustering =
         cophenetic::coclustering_stats(cmat.as_ref()).map_err(stage("cophenetic", k))?;
     drop(cmat);

@@ -1,0 +1,197 @@
+//! The report of real extract and assign runs: every section, escaped hostile names,
+//! and a render in headless Chromium with no console error and no network request.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn run_ok(args: &[&str]) {
+    let out = mutasig().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const HOSTILE: &str = "<script>alert(1)</script>";
+
+/// The example catalogue with its first sample renamed to a script tag.
+fn hostile_example(dir: &Path) -> PathBuf {
+    let (mut header, rows) = example_rows();
+    header[1] = HOSTILE.into();
+    let p = dir.join("hostile.tsv");
+    std::fs::write(&p, table(&header, &rows, "\t", "\n")).unwrap();
+    p
+}
+
+fn outputs(dir: &Path) -> (PathBuf, PathBuf) {
+    let cat = hostile_example(dir);
+    let ex = dir.join("extract");
+    run_ok(&[
+        "extract",
+        cat.to_str().unwrap(),
+        "-o",
+        ex.to_str().unwrap(),
+        "--max-rank",
+        "5",
+        "--replicates",
+        "8",
+        "-q",
+    ]);
+    let asg = dir.join("assign");
+    run_ok(&[
+        "assign",
+        cat.to_str().unwrap(),
+        "-o",
+        asg.to_str().unwrap(),
+        "--bootstrap",
+        "10",
+        "-q",
+    ]);
+    (ex, asg)
+}
+
+#[test]
+fn reports_have_every_section_and_escape_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ex, asg) = outputs(dir.path());
+    let html = std::fs::read_to_string(ex.join("report.html")).unwrap();
+    for id in [
+        "id=\"summary\"",
+        "id=\"rank-selection\"",
+        "id=\"signatures\"",
+        "id=\"exposures\"",
+        "id=\"fit-quality\"",
+        "id=\"methods\"",
+        "id=\"citations\"",
+    ] {
+        assert!(html.contains(id), "extract report lacks {id}");
+    }
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;"));
+    assert!(!html.contains(HOSTILE));
+    assert!(html.contains("Alexandrov"));
+    let plots: Vec<_> = std::fs::read_dir(ex.join("plots")).unwrap().collect();
+    assert!(plots.len() >= 6, "{} figures", plots.len());
+    let html = std::fs::read_to_string(asg.join("report.html")).unwrap();
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;"));
+    assert!(!html.contains(HOSTILE));
+    // rebuilding gives the same report
+    let before = std::fs::read(asg.join("report.html")).unwrap();
+    run_ok(&["report", asg.to_str().unwrap()]);
+    assert_eq!(before, std::fs::read(asg.join("report.html")).unwrap());
+}
+
+fn find_chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CHROMIUM") {
+        return Some(p.into());
+    }
+    let path = std::env::var_os("PATH")?;
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .flat_map(|n| std::env::split_paths(&path).map(move |d| d.join(n)))
+    .find(|p| p.is_file())
+}
+
+/// Load `report` in headless Chromium; return the screenshot, or what went wrong: a
+/// console message (the page logs nothing, so any console line is an error), an uncaught
+/// exception, or a request to a non-file, non-data URL made by the page (Chromium's own
+/// background requests carry no file:// isolation key and are ignored).
+fn chromium_check(chromium: &Path, report: &Path) -> Result<Vec<u8>, String> {
+    let work = tempfile::tempdir().unwrap();
+    let shot = work.path().join("shot.png");
+    let netlog = work.path().join("netlog.json");
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1280,4000",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            work.path().join("profile").display()
+        ))
+        .arg(format!("--log-net-log={}", netlog.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .map_err(|e| format!("chromium did not start: {e}"))?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("chromium failed ({}): {log}", out.status));
+    }
+    if let Some(l) = log
+        .lines()
+        .find(|l| l.contains("Uncaught") || l.contains(":CONSOLE"))
+    {
+        return Err(format!("console message: {l}"));
+    }
+    let net: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&netlog).unwrap_or_default())
+            .map_err(|e| format!("net log unreadable: {e}"))?;
+    let start_job = net["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"].as_u64();
+    let mut requested = Vec::new();
+    for e in net["events"].as_array().into_iter().flatten() {
+        let p = &e["params"];
+        let (Some(url), Some(nik)) = (p["url"].as_str(), p["network_isolation_key"].as_str())
+        else {
+            continue;
+        };
+        if e["type"].as_u64() == start_job
+            && nik.starts_with("file://")
+            && !url.starts_with("file:")
+            && !url.starts_with("data:")
+        {
+            requested.push(url.to_string());
+        }
+    }
+    if !requested.is_empty() {
+        return Err(format!("network requests: {requested:?}"));
+    }
+    std::fs::read(&shot).map_err(|e| format!("no screenshot: {e}"))
+}
+
+#[test]
+fn reports_render_in_chromium_without_errors_or_network() {
+    let Some(chromium) = find_chromium() else {
+        eprintln!(
+            "SKIPPED reports_render_in_chromium: no chromium binary found \
+             (apt-get install -y chromium, or set CHROMIUM=path)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // the check itself must catch a broken page
+    let bad = dir.path().join("bad.html");
+    std::fs::write(
+        &bad,
+        "<!DOCTYPE html><html><body><img src=\"https://example.invalid/x.png\"/>\
+         <script>undefinedFunction();</script></body></html>",
+    )
+    .unwrap();
+    assert!(chromium_check(&chromium, &bad).is_err());
+    let (ex, asg) = outputs(dir.path());
+    let artefacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshots");
+    std::fs::create_dir_all(&artefacts).unwrap();
+    for (name, folder) in [("extract", ex), ("assign", asg)] {
+        let png = chromium_check(&chromium, &folder.join("report.html"))
+            .unwrap_or_else(|e| panic!("{name} report: {e}"));
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
+        let keep = artefacts.join(format!("{name}.png"));
+        std::fs::write(&keep, &png).unwrap();
+        eprintln!("screenshot of the {name} report: {}", keep.display());
+    }
+}
