@@ -423,6 +423,18 @@ struct CosmicArgs {
     exome: bool,
 }
 
+/// A usage error found after parsing (exit code 2, like clap's own).
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
 fn parse_context(s: &str) -> Result<Context, String> {
     Context::from_name(s).ok_or_else(|| format!("unknown context '{s}'; use SBS96, DBS78 or ID83"))
 }
@@ -452,7 +464,11 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("mutasig: error: {e:#}");
-            ExitCode::from(1)
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }
@@ -603,7 +619,10 @@ fn run_extract(a: ExtractArgs, g: &Global) -> Result<()> {
         None => (a.min_rank as usize, a.max_rank as usize),
     };
     if min_rank > max_rank {
-        anyhow::bail!("--min-rank {min_rank} is above --max-rank {max_rank}");
+        return Err(UsageError(format!(
+            "--min-rank {min_rank} is above --max-rank {max_rank}"
+        ))
+        .into());
     }
     let cfg = ExtractConfig {
         min_rank,
