@@ -359,11 +359,17 @@ def fmt(x, spec=".2f"):
     return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, spec)
 
 
+def cpu_s(r):
+    if "user_s" in r and "sys_s" in r:
+        return r["user_s"] + r["sys_s"]
+    return None
+
+
 def table(results, cohorts, tools):
     lines = [
-        "| cohort | tool | wall s | peak RSS MB (tree sum) | peak PSS MB (tree, sampled) | chosen rank (truth k) "
+        "| cohort | tool | wall s | CPU s (user+sys) | peak RSS MB (tree sum) | peak PSS MB (tree, sampled) | chosen rank (truth k) "
         "| TP/FP/FN | precision | recall | F1 | mean matched cosine | F1 at true k | speed ratio (SP wall / mutasig wall) |",
-        "|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in cohorts:
         mu = results.get(f"{c}/mutasig")
@@ -377,7 +383,7 @@ def table(results, cohorts, tools):
             if r["rc"] != 0:
                 status = "TIMED OUT" if r["timed_out"] else f"FAILED rc={r['rc']}"
                 lines.append(
-                    f"| {label} | {name} | >{r['wall_s']:.0f} ({status}) | {fmt(r.get('peak_rss_mb'), '.0f')} "
+                    f"| {label} | {name} | >{r['wall_s']:.0f} ({status}) | {fmt(cpu_s(r), '.0f')} | {fmt(r.get('peak_rss_mb'), '.0f')} "
                     f"| {fmt(r.get('tree_peak_pss_mb'), '.0f')} | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |"
                 )
                 continue
@@ -386,8 +392,10 @@ def table(results, cohorts, tools):
             ratio = ""
             if t != "mutasig" and mu and mu.get("rc") == 0:
                 ratio = f"{r['wall_s'] / mu['wall_s']:.1f}x"
+                if cpu_s(r) and cpu_s(mu):
+                    ratio += f" (CPU {cpu_s(r) / cpu_s(mu):.1f}x)"
             lines.append(
-                f"| {label} | {name} | {r['wall_s']:.1f} | {fmt(r.get('peak_rss_mb'), '.0f')} "
+                f"| {label} | {name} | {r['wall_s']:.1f} | {fmt(cpu_s(r), '.0f')} | {fmt(r.get('peak_rss_mb'), '.0f')} "
                 f"| {fmt(r.get('tree_peak_pss_mb'), '.0f')} | {r['chosen_rank']} ({r['n_true']}) "
                 f"| {e['tp']}/{e['fp']}/{e['fn']} | {e['precision']:.2f} | {e['recall']:.2f} | {e['f1']:.2f} "
                 f"| {fmt(e['mean_matched_cosine'], '.3f')} | {fmt(et['f1'] if et else None)} | {ratio} |"
@@ -407,7 +415,6 @@ def details(results, cohorts, tools):
             unmatched = [a for a, cos in e["best_cosine_any"].items() if a not in {m[0] for m in e["matches"]}]
             out.append(f"- {c} / {t}: rank {r['chosen_rank']}; matches: {pairs}"
                        + (f"; unmatched truth: {', '.join(unmatched)}" if unmatched else "")
-                       + f"; CPU user+sys {r.get('user_s', float('nan')) + r.get('sys_s', float('nan')):.0f} s"
                        + f"; largest single process {fmt(r.get('time_maxrss_mb'), '.0f')} MB"
                        + f" ({r.get('tree_peak_procs', '?')} processes at the RSS peak)")
     return "\n".join(out)

@@ -23,6 +23,18 @@ impl Catalogue {
     }
 
     /// Parse a catalogue from bytes; `name` is used in error messages.
+    ///
+    /// ```
+    /// let mut text = String::from("MutationType\tS1\n");
+    /// for label in mutasig::Context::Sbs96.labels() {
+    ///     text.push_str(&format!("{label}\t1\n"));
+    /// }
+    /// let cat = mutasig::Catalogue::parse("inline.tsv", text.as_bytes()).unwrap();
+    /// assert_eq!(cat.totals(), vec![96.0]);
+    ///
+    /// let err = mutasig::Catalogue::parse("bad.tsv", b"MutationType\tS1\nA[C>A]A\t-1\n");
+    /// assert!(err.unwrap_err().to_string().starts_with("bad.tsv: missing 95 of the 96 SBS96 channels"));
+    /// ```
     pub fn parse(name: &str, bytes: &[u8]) -> Result<Catalogue, TableError> {
         Ok(Self::from_table(table::parse(
             name,

@@ -122,6 +122,14 @@ impl Context {
     }
 
     /// The context whose labels include `raw`, if any.
+    ///
+    /// ```
+    /// use mutasig::Context;
+    /// assert_eq!(Context::detect("A[C>A]A"), Some(Context::Sbs96));
+    /// assert_eq!(Context::detect("ac>ca"), Some(Context::Dbs78));
+    /// assert_eq!(Context::detect("1:Del:C:0"), Some(Context::Id83));
+    /// assert_eq!(Context::detect("A[G>A]A"), None); // purine reference: not a COSMIC label
+    /// ```
     pub fn detect(raw: &str) -> Option<Context> {
         Context::ALL
             .into_iter()

@@ -44,6 +44,12 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 }
 
 /// Fixed-point formatting with `decimals` digits; never prints `-0`, NaN as `NaN`.
+///
+/// ```
+/// use mutasig::output::fmt_float;
+/// assert_eq!(fmt_float(2.0 / 3.0, 4), "0.6667");
+/// assert_eq!(fmt_float(-0.0001, 2), "0.00");
+/// ```
 pub fn fmt_float(x: f64, decimals: usize) -> String {
     if x.is_nan() {
         return "NaN".into();
