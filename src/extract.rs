@@ -248,6 +248,11 @@ pub fn extract(
         })
         .collect();
     let nmf_seconds = t0.elapsed().as_secs_f64();
+    crate::log::debug(&format!(
+        "{} factorizations in {nmf_seconds:.1} s; memory {:.0} MB",
+        jobs.len(),
+        crate::log::rss_mb()
+    ));
     let mut fits = fits.into_iter();
 
     let totals = cat.totals();
@@ -255,6 +260,10 @@ pub fn extract(
     for &k in &ranks {
         let reps: Vec<Replicate> = (&mut fits).take(cfg.replicates).collect::<Result<_, _>>()?;
         results.push(summarize_rank(&cat, &totals, k, reps, cfg)?);
+        crate::log::debug(&format!(
+            "rank {k} summarized; memory {:.0} MB",
+            crate::log::rss_mb()
+        ));
     }
 
     let inputs: Vec<RankInput> = results
@@ -336,10 +345,16 @@ fn summarize_rank(
     let cons =
         consensus::consensus(&ws, cfg.seed, &cfg.consensus).map_err(stage("consensus", k))?;
     let labels: Vec<Vec<usize>> = reps.iter().map(|r| r.labels.clone()).collect();
-    let cmat = cophenetic::consensus_from_labels(&labels).map_err(stage("cophenetic", k))?;
+    crate::log::debug(&format!(
+        "rank {k}: consensus done; memory {:.0} MB",
+        crate::log::rss_mb()
+    ));
     let coclustering =
-        cophenetic::coclustering_stats(cmat.as_ref()).map_err(stage("cophenetic", k))?;
-    drop(cmat);
+        cophenetic::coclustering_from_labels(&labels).map_err(stage("cophenetic", k))?;
+    crate::log::debug(&format!(
+        "rank {k}: co-clustering done; memory {:.0} MB",
+        crate::log::rss_mb()
+    ));
 
     // Refit the original catalogue on the consensus signatures (Poisson likelihood,
     // all signatures, no selection): exposures sum to each sample's total.

@@ -32,3 +32,16 @@ pub fn debug(msg: &str) {
 pub fn warn(msg: &str) {
     eprintln!("mutasig: warning: {msg}");
 }
+
+/// Resident memory of this process in MB (Linux; 0 elsewhere), for `-v` progress lines.
+pub fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|x| x.parse::<f64>().ok())
+        })
+        .map(|pages| pages * 4096.0 / 1e6)
+        .unwrap_or(0.0)
+}
