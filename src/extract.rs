@@ -540,6 +540,26 @@ pub fn write_outputs(
         )?;
         if r.k == sel.k {
             outputs::write_rank(out, "", ex, r, Some((&d, reference)))?;
+            // the COSMIC signatures that match or explain the solution, for plots and users
+            let mut used: Vec<usize> = d
+                .iter()
+                .flat_map(|x| std::iter::once(x.best).chain(x.active.iter().copied()))
+                .collect();
+            used.sort_unstable();
+            used.dedup();
+            let subset = reference.subset(&used);
+            out.write(
+                "cosmic_signatures.tsv",
+                crate::output::matrix_tsv(
+                    "MutationType",
+                    ex.catalogue.context.labels(),
+                    &subset.names,
+                    subset.matrix.as_ref(),
+                    8,
+                    false,
+                )
+                .as_bytes(),
+            )?;
             out.write(
                 "cosmic_decomposition.tsv",
                 outputs::decomposition_table(&r.names, &d, reference).as_bytes(),
@@ -604,6 +624,7 @@ pub fn write_outputs(
             "rank_selection.tsv",
             "signature_stats.tsv",
             "cosmic_decomposition.tsv",
+            "cosmic_signatures.tsv",
             "ranks/k{K}/",
         ],
         run,

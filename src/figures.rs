@@ -274,8 +274,26 @@ pub(crate) fn make(f: &Folder, format: Format, html: bool) -> Result<Vec<Fig>, R
                 r,
             )?;
         }
-        if f.command == "extract" && sig.cols.len() >= 2 {
-            let cols: Vec<Vec<f64>> = (0..sig.cols.len()).map(|j| sig.column(j)).collect();
+        let cols: Vec<Vec<f64>> = (0..sig.cols.len()).map(|j| sig.column(j)).collect();
+        if let Some(reference) = f
+            .reference
+            .as_ref()
+            .filter(|r| r.rows == sig.rows && !r.cols.is_empty())
+        {
+            // de novo signatures against the COSMIC signatures that match or explain them
+            let refs: Vec<Vec<f64>> = (0..reference.cols.len())
+                .map(|j| reference.column(j))
+                .collect();
+            let m: Vec<Vec<f64>> = cols
+                .iter()
+                .map(|a| refs.iter().map(|b| cosine(a, b)).collect())
+                .collect();
+            let title = "Cosine similarity: de novo signatures and their closest COSMIC signatures"
+                .to_string();
+            let file = names.get("signature_cosine");
+            let r = plot::cosine_heatmap(&sig.cols, &reference.cols, &m, &title, format);
+            push(&mut out, file, FigKind::Heatmap, title, format, r)?;
+        } else if f.command == "extract" && sig.cols.len() >= 2 {
             let m: Vec<Vec<f64>> = cols
                 .iter()
                 .map(|a| cols.iter().map(|b| cosine(a, b)).collect())

@@ -127,6 +127,9 @@ pub(crate) struct Folder {
     pub cosmic: Option<Table>,
     /// `exposures_ci.tsv` (assign with bootstrap).
     pub ci: Option<Table>,
+    /// `cosmic_signatures.tsv` (extract): the COSMIC signatures that match or explain the
+    /// de novo ones.
+    pub reference: Option<Matrix>,
 }
 
 /// Parses a number; `NA`, empty and garbage become NaN (optional statistics may be missing).
@@ -249,6 +252,7 @@ impl Folder {
             stats: table("signature_stats.tsv")?,
             cosmic: table("cosmic_decomposition.tsv")?,
             ci: table("exposures_ci.tsv")?,
+            reference: matrix("cosmic_signatures.tsv")?,
         })
     }
 
