@@ -29,6 +29,10 @@ pub struct AssignSettings {
     pub bootstrap: usize,
     /// Seed of the bootstrap streams.
     pub seed: u64,
+    /// Likelihood thresholds scaled by the sample's overdispersion.
+    pub overdispersion: bool,
+    /// Minimum relative-L2 decrease for a signature to enter (likelihood criterion).
+    pub min_l2_gain: f64,
 }
 
 /// Build the selection config for `reference`: background by name (missing names are

@@ -216,6 +216,13 @@ struct AssignArgs {
     /// Loss below which a signature is removed (default: 10 for likelihood, 0.01 for l2).
     #[arg(long)]
     remove_threshold: Option<f64>,
+    /// Likelihood criterion: minimum decrease of the relative L2 error for a signature to
+    /// enter (effect size next to significance; 0 = significance alone).
+    #[arg(long)]
+    min_l2_gain: Option<f64>,
+    /// Likelihood criterion: do not scale the thresholds by the sample's overdispersion.
+    #[arg(long)]
+    no_overdispersion: bool,
     /// Bootstrap replicates for 95% intervals (0 = none).
     #[arg(long, default_value_t = 0)]
     bootstrap: usize,
@@ -776,13 +783,17 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
     } else {
         a.background.clone()
     };
-    let (cfg, mut warnings) = assignment::selection_config(
+    let (mut cfg, mut warnings) = assignment::selection_config(
         &reference,
         criterion,
         background.as_deref(),
         a.add_threshold,
         a.remove_threshold,
     )?;
+    if let Some(g) = a.min_l2_gain {
+        cfg.min_l2_gain = g;
+    }
+    cfg.overdispersion = !a.no_overdispersion;
     let settings = assignment::AssignSettings {
         criterion,
         add_threshold: cfg.add_threshold,
@@ -799,6 +810,8 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
             .collect(),
         bootstrap: a.bootstrap,
         seed: g.seed,
+        overdispersion: cfg.overdispersion,
+        min_l2_gain: cfg.min_l2_gain,
     };
     let result = assignment::assign(&cat, &reference, cfg, a.bootstrap, g.seed)?;
     if !result.dropped.is_empty() {
