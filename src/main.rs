@@ -210,10 +210,10 @@ struct AssignArgs {
     /// Selection criterion: likelihood ratio (default) or the relative L2 rule of SigProfilerAssignment.
     #[arg(long, value_enum, default_value = "likelihood")]
     criterion: CriterionArg,
-    /// Improvement needed to add a signature (default: 15 for likelihood, 0.05 for l2).
+    /// Improvement needed to add a signature (default: 10 for likelihood, 0.05 for l2; likelihood thresholds are multiplied by the sample's overdispersion).
     #[arg(long)]
     add_threshold: Option<f64>,
-    /// Loss below which a signature is removed (default: 10 for likelihood, 0.01 for l2).
+    /// Loss below which a signature is removed (default: 7 for likelihood, 0.01 for l2).
     #[arg(long)]
     remove_threshold: Option<f64>,
     /// Likelihood criterion: minimum decrease of the relative L2 error for a signature to
