@@ -185,36 +185,32 @@ impl Assignment {
             )
             .as_bytes(),
         )?;
-        let mut q = Tsv::new(&[
-            "Sample",
-            "total_mutations",
-            "cosine",
-            "rel_l1",
-            "rel_l2",
-            "kl",
-            "n_signatures",
-            "signatures",
-        ]);
         let totals = self.catalogue.totals();
-        for (j, f) in self.fits.iter().enumerate() {
-            let active: Vec<&str> = f
-                .active
-                .iter()
-                .filter(|&&s| f.exposures[s] > 0.0)
-                .map(|&s| self.reference.names[s].as_str())
-                .collect();
-            q.row_str(&[
-                self.catalogue.samples[j].clone(),
-                fmt_float(totals[j], 0),
-                fmt_float(f.cosine, 6),
-                fmt_float(f.rel_l1, 6),
-                fmt_float(f.rel_l2, 6),
-                fmt_float(f.kl, 6),
-                active.len().to_string(),
-                active.join(","),
-            ]);
-        }
-        out.write("fit_quality.tsv", q.finish().as_bytes())?;
+        let rows: Vec<crate::output::FitRow<'_>> = self
+            .fits
+            .iter()
+            .enumerate()
+            .map(|(j, f)| crate::output::FitRow {
+                sample: &self.catalogue.samples[j],
+                total: totals[j],
+                quality: crate::assign::Quality {
+                    cosine: f.cosine,
+                    rel_l1: f.rel_l1,
+                    rel_l2: f.rel_l2,
+                    kl: f.kl,
+                },
+                signatures: f
+                    .active
+                    .iter()
+                    .filter(|&&s| f.exposures[s] > 0.0)
+                    .map(|&s| self.reference.names[s].as_str())
+                    .collect(),
+            })
+            .collect();
+        out.write(
+            "fit_quality.tsv",
+            crate::output::fit_quality_tsv(&rows).as_bytes(),
+        )?;
         if let Some(boot) = &self.bootstrap {
             let mut t = Tsv::new(&[
                 "Sample",

@@ -112,16 +112,7 @@ fn ext(f: Format) -> &'static str {
     }
 }
 
-fn cosine(a: &[f64], b: &[f64]) -> f64 {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
-    if na * nb > 1e-300 {
-        dot / (na * nb)
-    } else {
-        0.0
-    }
-}
+use crate::plot::cosine;
 
 /// Sample order for the exposure plot: by dominant signature (in signature order), then by total
 /// mutations descending; samples with no exposure last. Ties keep the file order.

@@ -135,6 +135,46 @@ pub fn matrix_tsv(
     }
 }
 
+/// One row of `fit_quality.tsv`.
+#[derive(Debug, Clone)]
+pub struct FitRow<'a> {
+    /// Sample name.
+    pub sample: &'a str,
+    /// Its mutations.
+    pub total: f64,
+    /// Cosine, relative L1 and L2 errors and KL divergence of the reconstruction.
+    pub quality: crate::assign::Quality,
+    /// Signatures with exposure in the written (rounded) table.
+    pub signatures: Vec<&'a str>,
+}
+
+/// `fit_quality.tsv` (extract and assign write the same columns).
+pub fn fit_quality_tsv(rows: &[FitRow<'_>]) -> String {
+    let mut t = Tsv::new(&[
+        "Sample",
+        "total_mutations",
+        "cosine",
+        "rel_l1",
+        "rel_l2",
+        "kl",
+        "n_signatures",
+        "signatures",
+    ]);
+    for r in rows {
+        t.row_str(&[
+            r.sample.to_string(),
+            fmt_float(r.total, 0),
+            fmt_float(r.quality.cosine, 6),
+            fmt_float(r.quality.rel_l1, 6),
+            fmt_float(r.quality.rel_l2, 6),
+            fmt_float(r.quality.kl, 6),
+            r.signatures.len().to_string(),
+            r.signatures.join(","),
+        ]);
+    }
+    t.finish()
+}
+
 /// Write a file atomically: a temporary name in the same folder, then rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());

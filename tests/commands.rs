@@ -5,16 +5,6 @@ use common::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn run_ok(args: &[&str]) -> std::process::Output {
-    let out = mutasig().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 /// Read a TSV into (header, rows of cells).
 fn read_tsv(p: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));

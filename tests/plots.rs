@@ -3,15 +3,6 @@
 mod common;
 use common::*;
 
-fn run_ok(args: &[&str]) {
-    let out = mutasig().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Coloured bars of an SVG: rects filled with one of the six SBS96 class colours.
 fn sbs_bars(svg: &str) -> usize {
     let doc = roxmltree::Document::parse(svg).expect("SVG parses as XML");

@@ -5,15 +5,6 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 
-fn run_ok(args: &[&str]) {
-    let out = mutasig().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 const HOSTILE: &str = "<script>alert(1)</script>";
 
 /// The example catalogue with its first sample renamed to a script tag.

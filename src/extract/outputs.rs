@@ -166,44 +166,34 @@ pub fn rank_table(ex: &Extraction) -> String {
 
 /// `fit_quality.tsv` for a rank: per sample, how well the refit reconstructs it.
 pub fn fit_quality_table(ex: &Extraction, r: &RankResult) -> String {
-    let mut t = Tsv::new(&[
-        "Sample",
-        "total_mutations",
-        "cosine",
-        "rel_l1",
-        "rel_l2",
-        "kl",
-        "n_signatures",
-        "signatures",
-    ]);
     let totals = ex.catalogue.totals();
     let counts = round_conserving_sums(&r.exposures);
-    for (j, name) in ex.catalogue.samples.iter().enumerate() {
-        let obs: Vec<f64> = ex.catalogue.counts.col(j).iter().copied().collect();
-        let rec: Vec<f64> = (0..obs.len())
-            .map(|i| {
-                (0..r.k)
-                    .map(|s| r.signatures[(i, s)] * r.exposures[(s, j)])
-                    .sum()
-            })
-            .collect();
-        let q = crate::assign::fit_quality(&obs, &rec);
-        let active: Vec<&str> = (0..r.k)
-            .filter(|&s| counts[(s, j)] > 0.0)
-            .map(|s| r.names[s].as_str())
-            .collect();
-        t.row_str(&[
-            name.clone(),
-            fmt_float(totals[j], 0),
-            fmt_float(q.cosine, 6),
-            fmt_float(q.rel_l1, 6),
-            fmt_float(q.rel_l2, 6),
-            fmt_float(q.kl, 6),
-            active.len().to_string(),
-            active.join(","),
-        ]);
-    }
-    t.finish()
+    let rows: Vec<crate::output::FitRow<'_>> = ex
+        .catalogue
+        .samples
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let obs: Vec<f64> = ex.catalogue.counts.col(j).iter().copied().collect();
+            let rec: Vec<f64> = (0..obs.len())
+                .map(|i| {
+                    (0..r.k)
+                        .map(|s| r.signatures[(i, s)] * r.exposures[(s, j)])
+                        .sum()
+                })
+                .collect();
+            crate::output::FitRow {
+                sample: name,
+                total: totals[j],
+                quality: crate::assign::fit_quality(&obs, &rec),
+                signatures: (0..r.k)
+                    .filter(|&s| counts[(s, j)] > 0.0)
+                    .map(|s| r.names[s].as_str())
+                    .collect(),
+            }
+        })
+        .collect();
+    crate::output::fit_quality_tsv(&rows)
 }
 
 /// `cosmic_decomposition.tsv` for the selected solution.

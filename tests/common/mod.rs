@@ -87,3 +87,14 @@ pub fn data_error(args: &[&str], stdin: Option<&[u8]>) -> String {
     assert!(out.stdout.is_empty(), "nothing on stdout on error");
     err
 }
+
+/// Run a command that must succeed; its output.
+pub fn run_ok(args: &[&str]) -> std::process::Output {
+    let out = mutasig().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
