@@ -509,7 +509,6 @@ struct Ctx {
     intervals: Vec<HtmlFigure>,
     methods: String,
     parameters: Vec<(String, String)>,
-    run: Vec<(String, String)>,
 }
 
 /// Standard base64 (RFC 4648, padded), for PNG `data:` URIs.
@@ -927,7 +926,6 @@ fn render_folder(f: &Folder) -> Result<String, ReportError> {
         intervals: Vec::new(),
         methods: methods(f),
         parameters: Vec::new(),
-        run: Vec::new(),
     };
     for fig in figs {
         match fig.kind.clone() {
