@@ -412,6 +412,8 @@ pub struct Refitter {
     /// Candidate units: connected groups first, then single signatures in no group.
     units: Vec<Vec<usize>>,
     is_background: Vec<bool>,
+    /// Every column index, for fits on the whole reference.
+    all: Vec<usize>,
 }
 
 impl Refitter {
@@ -495,6 +497,7 @@ impl Refitter {
             gram,
             units,
             is_background,
+            all: (0..k).collect(),
         })
     }
 
@@ -890,14 +893,14 @@ impl Refitter {
         }
         // NNLS on the Gram matrix: a good enough fit of the whole reference for a variance
         // ratio, about 10× cheaper than the likelihood fit on ~100 signatures
-        let all: Vec<usize> = (0..self.d.k).collect();
+        let all = &self.all;
         let mut h = std::mem::take(&mut w.h_try);
         h.fill(0.0);
-        if nnls_gram(self.gram.as_ref(), &w.atb, &all, &[], &mut w.nn, &mut h).is_err() {
+        if nnls_gram(self.gram.as_ref(), &w.atb, all, &[], &mut w.nn, &mut h).is_err() {
             w.h_try = h;
             return 1.0;
         }
-        poisson::expected(&self.d, &all, &h, &mut w.mu);
+        poisson::expected(&self.d, all, &h, &mut w.mu);
         let chi2: f64 =
             s.v.iter()
                 .zip(&w.mu)

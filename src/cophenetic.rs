@@ -226,11 +226,15 @@ pub fn pac(c: MatRef<'_, f64>, lo: f64, hi: f64) -> Result<f64, CopheneticError>
 /// and the cophenetic distances are streamed from the dendrogram. For 10,000 samples this
 /// needs about 0.8 GB instead of the 2 GB of the matrix route. Same values as
 /// [`coclustering_stats`] of [`consensus_from_labels`].
-pub fn coclustering_from_labels(
-    labels: &[Vec<usize>],
+pub fn coclustering_from_labels<L: AsRef<[usize]> + Sync>(
+    labels: &[L],
 ) -> Result<CoclusteringStats, CopheneticError> {
-    let n = labels.first().ok_or(CopheneticError::NoReplicates)?.len();
-    for (r, l) in labels.iter().enumerate() {
+    let n = labels
+        .first()
+        .ok_or(CopheneticError::NoReplicates)?
+        .as_ref()
+        .len();
+    for (r, l) in labels.iter().map(AsRef::as_ref).enumerate() {
         if l.len() != n {
             return Err(CopheneticError::Shape(r, l.len(), n));
         }
@@ -248,7 +252,7 @@ pub fn coclustering_from_labels(
         .into_par_iter()
         .map(|i| {
             let mut row = vec![0u32; n - i - 1];
-            for l in labels {
+            for l in labels.iter().map(AsRef::as_ref) {
                 let li = l[i];
                 for (x, &lj) in row.iter_mut().zip(&l[i + 1..]) {
                     *x += u32::from(lj == li);

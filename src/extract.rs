@@ -255,11 +255,10 @@ pub fn extract(
     ));
     let mut fits = fits.into_iter();
 
-    let totals = cat.totals();
     let mut results = Vec::with_capacity(ranks.len());
     for &k in &ranks {
         let reps: Vec<Replicate> = (&mut fits).take(cfg.replicates).collect::<Result<_, _>>()?;
-        results.push(summarize_rank(&cat, &totals, k, reps, cfg)?);
+        results.push(summarize_rank(&cat, k, reps, cfg)?);
         crate::log::debug(&format!(
             "rank {k} summarized; memory {:.0} MB",
             crate::log::rss_mb()
@@ -335,7 +334,6 @@ fn replicate(
 
 fn summarize_rank(
     cat: &Catalogue,
-    totals: &[f64],
     k: usize,
     reps: Vec<Replicate>,
     cfg: &ExtractConfig,
@@ -344,17 +342,9 @@ fn summarize_rank(
     let ws: Vec<MatRef<'_, f64>> = reps.iter().map(|r| r.w.as_ref()).collect();
     let cons =
         consensus::consensus(&ws, cfg.seed, &cfg.consensus).map_err(stage("consensus", k))?;
-    let labels: Vec<Vec<usize>> = reps.iter().map(|r| r.labels.clone()).collect();
-    crate::log::debug(&format!(
-        "rank {k}: consensus done; memory {:.0} MB",
-        crate::log::rss_mb()
-    ));
+    let labels: Vec<&[usize]> = reps.iter().map(|r| r.labels.as_slice()).collect();
     let coclustering =
         cophenetic::coclustering_from_labels(&labels).map_err(stage("cophenetic", k))?;
-    crate::log::debug(&format!(
-        "rank {k}: co-clustering done; memory {:.0} MB",
-        crate::log::rss_mb()
-    ));
 
     // Refit the original catalogue on the consensus signatures (Poisson likelihood,
     // all signatures, no selection): exposures sum to each sample's total.
@@ -389,7 +379,6 @@ fn summarize_rank(
             norm += cat.counts[(i, j)] * cat.counts[(i, j)];
         }
     }
-    let _ = totals;
     let sample_errors: Vec<f64> = fits.iter().map(|f| f.rel_l2).collect();
     let sample_cosines: Vec<f64> = fits.iter().map(|f| f.cosine).collect();
     let mut iters: Vec<usize> = reps.iter().map(|r| r.iterations).collect();
