@@ -308,21 +308,9 @@ fn replicate(
     ncfg.init = cfg.init;
     ncfg.tol = cfg.tolerance;
     ncfg.max_iter = cfg.max_iter;
+    ncfg.mu_warmup = cfg.mu_warmup;
     let mut rng = stream(cfg.seed, Purpose::Init, k as u32, r as u32);
-    let warm = cfg.mu_warmup;
-    let mut fit = if warm > 0 && ncfg.solver != nmf::Solver::MultiplicativeUpdate {
-        let (w0, h0) = nmf::initialize(normed.as_ref(), k, cfg.init, &mut rng)
-            .map_err(stage("factorization", k))?;
-        let mut mcfg = ncfg.clone();
-        mcfg.solver = nmf::Solver::MultiplicativeUpdate;
-        mcfg.max_iter = warm;
-        mcfg.min_iter = warm;
-        let f0 =
-            nmf::fit_from(normed.as_ref(), w0, h0, &mcfg).map_err(stage("factorization", k))?;
-        nmf::fit_from(normed.as_ref(), f0.w, f0.h, &ncfg).map_err(stage("factorization", k))?
-    } else {
-        nmf::fit(normed.as_ref(), &ncfg, &mut rng).map_err(stage("factorization", k))?
-    };
+    let mut fit = nmf::fit(normed.as_ref(), &ncfg, &mut rng).map_err(stage("factorization", k))?;
     nmf::normalize_columns(&mut fit.w, &mut fit.h);
     Ok(Replicate {
         labels: cophenetic::dominant_signature(fit.h.as_ref()),

@@ -630,3 +630,32 @@ fn fit_reports_normalized_signatures_and_consistent_objective() {
     approx::assert_relative_eq!(d, f.objective, max_relative = 1e-10);
     assert!(f.converged && f.iterations < NmfConfig::new(3).max_iter);
 }
+
+#[test]
+fn mu_warmup_is_mu_then_the_solver_and_never_worse() {
+    let v = counts(96, 40, 4, 300.0, 77);
+    let mut g = stream(5, Purpose::Other, 0, 0);
+    let (w0, h0) = initialize(v.as_ref(), 4, Init::Random, &mut g).unwrap();
+    let mut c = cfg(4, Objective::KullbackLeibler, Solver::CoordinateDescent);
+    c.mu_warmup = 30;
+    let warmed = fit_from(v.as_ref(), w0.clone(), h0.clone(), &c).unwrap();
+    // by hand: 30 MU iterations, then coordinate descent from there
+    let mu = NmfConfig {
+        solver: Solver::MultiplicativeUpdate,
+        max_iter: 30,
+        min_iter: 30,
+        ..cfg(4, Objective::KullbackLeibler, Solver::MultiplicativeUpdate)
+    };
+    let start = fit_from(v.as_ref(), w0, h0, &mu).unwrap();
+    assert_eq!(start.iterations, 30);
+    let manual = fit_from(
+        v.as_ref(),
+        start.w.clone(),
+        start.h.clone(),
+        &cfg(4, Objective::KullbackLeibler, Solver::CoordinateDescent),
+    )
+    .unwrap();
+    assert_eq!(warmed.w, manual.w);
+    assert_eq!(warmed.h, manual.h);
+    assert!(warmed.objective <= start.objective);
+}
