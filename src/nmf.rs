@@ -18,6 +18,7 @@
 //! Every fit returns W with columns summing to 1 (H rescaled so W·H is unchanged).
 
 mod init;
+mod simd;
 mod solve;
 #[cfg(test)]
 mod tests;
