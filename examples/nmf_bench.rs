@@ -1,7 +1,7 @@
 //! Times one NMF solver from a given start, for comparisons with other implementations.
 //!
 //! Usage: `nmf_bench SOLVER OBJECTIVE V.tsv W0.tsv H0.tsv [--target X] [--tol X] [--max-iter N] [--check-every N]`
-//! SOLVER: mu | hals | cd | auto; OBJECTIVE: kl | frobenius. Files are tab-separated numbers
+//! SOLVER: mu | hals | cd | auto, or hals-plain | cd-plain (without extrapolation); OBJECTIVE: kl | frobenius. Files are tab-separated numbers
 //! without header (V: m × n, W0: m × k, H0: k × n). Prints one JSON line
 //! `{"solver", "seconds", "cpu_seconds", "iterations", "objective", "converged"}`; `objective` is the
 //! divergence (generalized KL, or ½‖V − WH‖² for Frobenius).
@@ -52,8 +52,8 @@ fn main() -> Result<(), String> {
     }
     let solver = match args[0].as_str() {
         "mu" => Solver::MultiplicativeUpdate,
-        "hals" => Solver::Hals,
-        "cd" => Solver::CoordinateDescent,
+        "hals" | "hals-plain" => Solver::Hals,
+        "cd" | "cd-plain" => Solver::CoordinateDescent,
         "auto" => Solver::Auto,
         s => return Err(format!("unknown solver {s}")),
     };
@@ -68,6 +68,7 @@ fn main() -> Result<(), String> {
     let mut cfg = NmfConfig::new(w0.ncols());
     cfg.objective = objective;
     cfg.solver = solver;
+    cfg.extrapolate = !args[0].ends_with("-plain");
     let mut rest = args[5..].iter();
     while let Some(flag) = rest.next() {
         let val = rest.next().ok_or_else(|| format!("{flag} needs a value"))?;

@@ -157,6 +157,10 @@ struct ExtractArgs {
     /// Multiplicative-update iterations before the solver (0 = none).
     #[arg(long, default_value_t = 50)]
     mu_warmup: usize,
+    /// Plain coordinate-descent/HALS iterations, without extrapolation (slower; for
+    /// comparisons).
+    #[arg(long)]
+    no_extrapolation: bool,
     /// Relative tolerance of the NMF stopping rule.
     #[arg(long, default_value_t = 1e-6)]
     tolerance: f64,
@@ -654,6 +658,7 @@ fn run_extract(a: ExtractArgs, g: &Global) -> Result<()> {
             InitArg::Nndsvdar => mutasig::nmf::Init::Nndsvdar,
         },
         mu_warmup: a.mu_warmup,
+        extrapolate: !a.no_extrapolation,
         tolerance: a.tolerance,
         max_iter: a.max_iter,
         selection: mutasig::rank::RankOptions {

@@ -117,11 +117,16 @@ pub struct NmfConfig {
     /// (0 = none). From a random start coordinate descent falls into poorer local minima
     /// than MU; a short MU phase avoids that (see `ExtractConfig::mu_warmup`).
     pub mu_warmup: usize,
+    /// Extrapolated iterations for coordinate descent and HALS (Ang & Gillis 2019): once
+    /// progress slows, each accepted step is continued a little further, and a step that
+    /// raises the objective is undone. Fewer sweeps to the same objective (1.3–2× for KL
+    /// CD in `benches/sklearn_nmf.py`); MU and orthogonal NMF never extrapolate.
+    pub extrapolate: bool,
 }
 
 impl NmfConfig {
     /// Defaults for rank k: KL, [`Solver::Auto`], random start, tol 1e-7 checked every 10
-    /// iterations, at most 20 000 iterations.
+    /// iterations, at most 20 000 iterations, extrapolation on.
     pub fn new(rank: usize) -> Self {
         NmfConfig {
             rank,
@@ -136,6 +141,7 @@ impl NmfConfig {
             orthogonal: false,
             target: None,
             mu_warmup: 0,
+            extrapolate: true,
         }
     }
 }

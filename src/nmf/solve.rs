@@ -45,7 +45,55 @@ pub(super) fn divergence_isa(
         xc = x.to_owned();
         xc.as_ref()
     };
-    simd::dispatch(Divergence { v, x, obj }, isa)
+    simd::dispatch(
+        Divergence {
+            v,
+            x,
+            lnv: None,
+            obj,
+        },
+        isa,
+    )
+}
+
+/// `ln(max(v, smallest normal))` element-wise, as the KL divergence uses it (precomputed
+/// once per fit: it halves the cost of each objective evaluation).
+pub(super) fn ln_floor(v: MatRef<'_, f64>, isa: simd::Isa) -> Mat<f64> {
+    let v = v.to_owned();
+    let mut out = Mat::<f64>::zeros(v.nrows(), v.ncols());
+    simd::dispatch(
+        LnFloor {
+            v: v.as_ref(),
+            out: &mut out,
+        },
+        isa,
+    );
+    out
+}
+
+struct LnFloor<'a> {
+    v: MatRef<'a, f64>,
+    out: &'a mut Mat<f64>,
+}
+
+impl simd::Kernel for LnFloor<'_> {
+    type Out = ();
+
+    #[inline(always)]
+    fn run<S: V8>(self) {
+        let tiny = S::splat(f64::MIN_POSITIVE);
+        for j in 0..self.v.ncols() {
+            let vj = col(self.v, j);
+            let oj = self.out.col_as_slice_mut(j);
+            for (vc, oc) in vj.chunks(LANES).zip(oj.chunks_mut(LANES)) {
+                let mut buf = [1.0; LANES];
+                buf[..vc.len()].copy_from_slice(vc);
+                // SAFETY: the buffer holds LANES elements.
+                let y = simd::ln(unsafe { S::load(buf.as_ptr()) }.max(tiny)).to_array();
+                oc.copy_from_slice(&y[..oc.len()]);
+            }
+        }
+    }
 }
 
 /// A column of a matrix whose rows are contiguous (checked by the caller).
@@ -60,19 +108,22 @@ fn col(a: MatRef<'_, f64>, j: usize) -> &[f64] {
 struct Divergence<'a> {
     v: MatRef<'a, f64>,
     x: MatRef<'a, f64>,
+    /// [`ln_floor`] of v, when precomputed (KL only); identical bits to computing it here.
+    lnv: Option<MatRef<'a, f64>>,
     obj: Objective,
 }
 
 /// KL: `v·(ln v − ln x) − v + x` with both logarithms' arguments floored at the smallest
-/// normal double (a zero v gives `0·finite = 0`: `0·ln 0 = 0` needs no branch).
-/// Frobenius: `½(v − x)²`.
+/// normal double (a zero v gives `0·finite = 0`: `0·ln 0 = 0` needs no branch); `lv` is
+/// `ln max(v, tiny)`, or `None` to compute it here. Frobenius: `½(v − x)²`.
 #[inline(always)]
-fn divergence_term<S: V8>(obj: Objective, v: S, x: S) -> S {
+fn divergence_term<S: V8>(obj: Objective, v: S, x: S, lv: Option<S>) -> S {
     match obj {
         Objective::KullbackLeibler => {
             let tiny = S::splat(f64::MIN_POSITIVE);
             let lx = simd::ln(x.max(tiny));
-            v.mul(simd::ln(v.max(tiny)).sub(lx)).sub(v).add(x)
+            let lv = lv.unwrap_or_else(|| simd::ln(v.max(tiny)));
+            v.mul(lv.sub(lx)).sub(v).add(x)
         }
         Objective::Frobenius => {
             let d = v.sub(x);
@@ -89,21 +140,27 @@ impl simd::Kernel for Divergence<'_> {
         let mut total = 0.0;
         for j in 0..self.v.ncols() {
             let (vj, xj) = (col(self.v, j), col(self.x, j));
+            let lj = self.lnv.map(|l| col(l, j));
             let mut acc = S::splat(0.0);
             let split = vj.len() - vj.len() % LANES;
             for i in (0..split).step_by(LANES) {
-                // SAFETY: i + LANES ≤ split ≤ len of both columns.
+                // SAFETY: i + LANES ≤ split ≤ len of all columns.
                 let (a, b) = unsafe { (S::load(vj.as_ptr().add(i)), S::load(xj.as_ptr().add(i))) };
-                acc = acc.add(divergence_term(self.obj, a, b));
+                let lv = lj.map(|l| unsafe { S::load(l.as_ptr().add(i)) });
+                acc = acc.add(divergence_term(self.obj, a, b, lv));
             }
             if split < vj.len() {
-                // Tail padded with v = x = 0, whose term is exactly 0 for both objectives.
-                let (mut a, mut b) = ([0.0; LANES], [0.0; LANES]);
+                // Tail padded with v = x = 0 (and ln v = 0), whose term is exactly 0.
+                let (mut a, mut b, mut c) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
                 a[..vj.len() - split].copy_from_slice(&vj[split..]);
                 b[..vj.len() - split].copy_from_slice(&xj[split..]);
+                if let Some(l) = lj {
+                    c[..vj.len() - split].copy_from_slice(&l[split..]);
+                }
                 // SAFETY: the buffers hold LANES elements.
                 let (a, b) = unsafe { (S::load(a.as_ptr()), S::load(b.as_ptr())) };
-                acc = acc.add(divergence_term(self.obj, a, b));
+                let lv = lj.map(|_| unsafe { S::load(c.as_ptr()) });
+                acc = acc.add(divergence_term(self.obj, a, b, lv));
             }
             total += simd::reduce(acc.to_array());
         }
@@ -139,6 +196,8 @@ pub(super) struct Engine<'a> {
     ct: Mat<f64>,
     /// Contiguous copy of V, and of Vᵀ (CD only, otherwise empty).
     vc: Mat<f64>,
+    /// [`ln_floor`] of V (KL objectives only, otherwise empty).
+    lnv: Mat<f64>,
     vt: Mat<f64>,
     /// n × m: (W·H)ᵀ (CD only).
     xt: Mat<f64>,
@@ -178,6 +237,11 @@ impl<'a> Engine<'a> {
             wt: if cd { z(k, m) } else { z(0, 0) },
             ct: if hals { z(n, k) } else { z(0, 0) },
             vc: v.to_owned(),
+            lnv: if matches!(method, Method::CdKl | Method::MuKl) {
+                ln_floor(v, simd::Isa::Best)
+            } else {
+                z(0, 0)
+            },
             vt: if cd {
                 v.transpose().to_owned()
             } else {
@@ -207,7 +271,17 @@ impl<'a> Engine<'a> {
     /// The minimized objective: divergence plus `λ Σ_r ‖w_r‖₁‖h_r‖₁`.
     pub(super) fn value(&mut self) -> f64 {
         product(self.x.as_mut(), self.w.as_ref(), self.h.as_ref());
-        let mut d = divergence(self.vc.as_ref(), self.x.as_ref(), self.objective_kind());
+        let obj = self.objective_kind();
+        let lnv = (obj == Objective::KullbackLeibler).then(|| self.lnv.as_ref());
+        let mut d = simd::dispatch(
+            Divergence {
+                v: self.vc.as_ref(),
+                x: self.x.as_ref(),
+                lnv,
+                obj,
+            },
+            simd::Isa::Best,
+        );
         if self.lam > 0.0 {
             row_sums(self.h.as_ref(), &mut self.ksum);
             for r in 0..self.w.ncols() {
@@ -218,8 +292,76 @@ impl<'a> Engine<'a> {
         d
     }
 
+    /// Iterates with extrapolation (Ang & Gillis, Neural Computation 2019): after an accepted
+    /// step the factors are pushed `β` further along the step (clipped at 0); a step that
+    /// ends above the last accepted objective is discarded and redone from the accepted
+    /// point with a smaller `β` (β/1.5, cap β̄ ← β; after a success β ← min(1.05β, β̄),
+    /// β̄ ← min(1.01β̄, 1), β₀ = 0.5, the paper's values). Accepted iterates decrease the
+    /// objective monotonically; the last one is returned. Costs one objective evaluation
+    /// per iteration (cheap next to a sweep, see `simd`).
+    pub(super) fn run_extrapolated(&mut self, cfg: &NmfConfig) -> (usize, bool, f64) {
+        let mut w_acc = self.w.clone();
+        let mut h_acc = self.h.clone();
+        let mut f_acc = self.value();
+        let mut prev = f_acc;
+        let (mut beta, mut beta_bar) = (0.5f64, 1.0f64);
+        let mut it = 0;
+        let mut converged = false;
+        let mut started = false;
+        while it < cfg.max_iter {
+            self.step();
+            it += 1;
+            let f = self.value();
+            if f <= f_acc {
+                // Accept, then extrapolate from the new point along (new − accepted), and
+                // keep the extrapolated point only if it is no worse (so no sweep is spent
+                // on a bad one).
+                if !started && f_acc - f < EXTRAP_START * f_acc {
+                    started = true;
+                }
+                f_acc = f;
+                let b = if started { beta } else { 0.0 };
+                extrapolate(&mut self.w, &mut w_acc, b);
+                extrapolate(&mut self.h, &mut h_acc, b);
+                if started {
+                    if self.value() <= f_acc {
+                        beta = (1.05 * beta).min(beta_bar);
+                        beta_bar = (1.01 * beta_bar).min(1.0);
+                    } else {
+                        self.w.as_mut().copy_from(w_acc.as_ref());
+                        self.h.as_mut().copy_from(h_acc.as_ref());
+                        beta_bar = beta;
+                        beta /= 1.5;
+                    }
+                }
+            } else {
+                // A step from an accepted point that raised the objective (coordinate
+                // descent's Newton steps are not guaranteed monotone): undo it.
+                self.w.as_mut().copy_from(w_acc.as_ref());
+                self.h.as_mut().copy_from(h_acc.as_ref());
+                beta_bar = beta;
+                beta /= 1.5;
+            }
+            if it % cfg.check_every == 0 {
+                let rel = (prev - f_acc) / prev.abs().max(TINY);
+                let reached = cfg.target.is_some_and(|t| f_acc <= t);
+                if reached || (it >= cfg.min_iter && rel < cfg.tol) {
+                    converged = true;
+                    break;
+                }
+                prev = f_acc;
+            }
+        }
+        self.w = w_acc;
+        self.h = h_acc;
+        (it, converged, f_acc)
+    }
+
     /// Iterates until the stopping rule; returns (iterations, converged, final objective).
     pub(super) fn run(&mut self, cfg: &NmfConfig) -> (usize, bool, f64) {
+        if cfg.extrapolate && matches!(self.method, Method::CdKl | Method::Hals) {
+            return self.run_extrapolated(cfg);
+        }
         let mut prev = self.value();
         let mut last = (0, prev);
         let mut it = 0;
@@ -710,6 +852,24 @@ fn cd_block<S: V8, const B: usize>(
     }
 }
 
+/// Extrapolation starts once one iteration lowers the objective by less than this fraction:
+/// earlier, far from a minimum, extrapolated steps were mostly rejected (measured on the
+/// `sklearn_nmf.py` cases: starting at 1e-2 or 3e-2 reached each objective in the fewest
+/// sweeps; from the first iteration it was slower than no extrapolation at all).
+const EXTRAP_START: f64 = 1e-2;
+
+/// `cur ← max(0, cur + β (cur − acc))` and `acc ← cur` (the pre-extrapolation value).
+fn extrapolate(cur: &mut Mat<f64>, acc: &mut Mat<f64>, beta: f64) {
+    for j in 0..cur.ncols() {
+        let a = acc.col_as_slice_mut(j);
+        for (c, p) in cur.col_as_slice_mut(j).iter_mut().zip(a.iter_mut()) {
+            let new = *c;
+            *c = (new + beta * (new - *p)).max(0.0);
+            *p = new;
+        }
+    }
+}
+
 /// `dst ← srcᵀ` (shapes already match).
 fn transpose_into(src: MatRef<'_, f64>, dst: &mut Mat<f64>) {
     dst.as_mut().copy_from(src.transpose());
@@ -718,7 +878,7 @@ fn transpose_into(src: MatRef<'_, f64>, dst: &mut Mat<f64>) {
 fn row_sums(a: MatRef<'_, f64>, out: &mut [f64]) {
     out.iter_mut().for_each(|x| *x = 0.0);
     for j in 0..a.ncols() {
-        for (o, r) in out.iter_mut().zip(a.col(j).iter()) {
+        for (o, r) in out.iter_mut().zip(col(a, j)) {
             *o += r;
         }
     }
@@ -726,7 +886,7 @@ fn row_sums(a: MatRef<'_, f64>, out: &mut [f64]) {
 
 fn col_sums(a: MatRef<'_, f64>, out: &mut [f64]) {
     for (j, o) in out.iter_mut().enumerate() {
-        *o = a.col(j).iter().sum();
+        *o = col(a, j).iter().sum();
     }
 }
 
