@@ -77,9 +77,12 @@ def main():
         else:
             binary = args[i]; i += 1
     warnings.simplefilter("ignore", ConvergenceWarning)
+    peak = json.loads(subprocess.run([binary, "peak"], check=True, capture_output=True, text=True).stdout)["peak_gmacs"]
+    print(f"one-core peak (2000^3 faer product): {peak:.1f} G multiply-adds/s")
     rows = []
     tmp = tempfile.mkdtemp(prefix="nmfbench")
-    for objective, sk_solver, our_solvers in (("kl", "mu", ("cd", "mu")), ("frobenius", "cd", ("hals", "mu"))):
+    for objective, sk_solver, our_solvers in (("kl", "mu", ("cd", "cd-plain", "mu")),
+                                              ("frobenius", "cd", ("hals", "hals-plain", "mu"))):
         if objective not in objectives:
             continue
         for n in (100, 1000):
@@ -104,12 +107,14 @@ def main():
                                key=lambda o: o["cpu_seconds"])
                     rows.append((f"{objective} n={n} k={k}", f"{sk_solver}({model.n_iter_} it)", sk_time, sk_obj,
                                  f"{s}({ours['iterations']} it)", ours["cpu_seconds"], ours["objective"],
-                                 sk_time / max(ours["cpu_seconds"], 1e-9)))
-    head = ("case", "sklearn", "sk CPU s", "sk objective", "ours", "our CPU s", "our objective", "ratio")
+                                 sk_time / max(ours["cpu_seconds"], 1e-9), ours["gmacs"], 100 * ours["gmacs"] / peak))
+    head = ("case", "sklearn", "sk CPU s", "sk objective", "ours", "our CPU s", "our objective", "ratio",
+            "our G/s (4mnk/it)", "% of peak")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for r in rows:
-        print(f"| {r[0]} | {r[1]} | {r[2]:.4f} | {r[3]:.8g} | {r[4]} | {r[5]:.4f} | {r[6]:.8g} | {r[7]:.1f}x |")
+        print(f"| {r[0]} | {r[1]} | {r[2]:.4f} | {r[3]:.8g} | {r[4]} | {r[5]:.4f} | {r[6]:.8g} | {r[7]:.1f}x "
+              f"| {r[8]:.2f} | {r[9]:.0f}% |")
 
 
 if __name__ == "__main__":

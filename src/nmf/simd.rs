@@ -113,7 +113,7 @@ mod x86 {
 
     /// AVX-512F: one 512-bit register.
     #[derive(Clone, Copy)]
-    pub(in crate::nmf) struct Avx512(__m512d);
+    pub(super) struct Avx512(__m512d);
 
     // SAFETY (all blocks below): values of these types exist only inside functions compiled
     // with the matching target feature, reached after runtime detection (see `dispatch`).
@@ -188,7 +188,7 @@ mod x86 {
 
     /// AVX2: two 256-bit registers (lanes 0–3 and 4–7).
     #[derive(Clone, Copy)]
-    pub(in crate::nmf) struct Avx2(__m256d, __m256d);
+    pub(super) struct Avx2(__m256d, __m256d);
 
     #[inline(always)]
     unsafe fn frexp256(x: __m256d) -> (__m256d, __m256d) {
