@@ -292,13 +292,14 @@ impl<'a> Engine<'a> {
         d
     }
 
-    /// Iterates with extrapolation (Ang & Gillis, Neural Computation 2019): after an accepted
-    /// step the factors are pushed `β` further along the step (clipped at 0); a step that
-    /// ends above the last accepted objective is discarded and redone from the accepted
-    /// point with a smaller `β` (β/1.5, cap β̄ ← β; after a success β ← min(1.05β, β̄),
-    /// β̄ ← min(1.01β̄, 1), β₀ = 0.5, the paper's values). Accepted iterates decrease the
-    /// objective monotonically; the last one is returned. Costs one objective evaluation
-    /// per iteration (cheap next to a sweep, see `simd`).
+    /// Iterates with extrapolation (Ang & Gillis, Neural Computation 2019). Once an
+    /// iteration lowers the objective by less than [`EXTRAP_START`], each accepted step is
+    /// continued `β` further (clipped at 0). The extrapolated point is kept only if its
+    /// objective is no higher than the accepted one (else it is dropped and β shrinks:
+    /// β/1.5, cap β̄ ← β); after a kept one β ← min(1.05β, β̄), β̄ ← min(1.01β̄, 1), with
+    /// β₀ = 0.5 (the paper's values). A step that raises the objective is undone. Accepted
+    /// iterates therefore decrease monotonically; the last one is returned. Costs up to two
+    /// objective evaluations per iteration (cheap next to a sweep for k ≥ 10, see `simd`).
     pub(super) fn run_extrapolated(&mut self, cfg: &NmfConfig) -> (usize, bool, f64) {
         let mut w_acc = self.w.clone();
         let mut h_acc = self.h.clone();
