@@ -75,12 +75,7 @@ pub fn dominant_signature(h: MatRef<'_, f64>) -> Vec<usize> {
 /// Consensus matrix from each replicate's sample labels (see [`dominant_signature`]);
 /// keeping labels instead of exposure matrices is what lets a large cohort fit in memory.
 pub fn consensus_from_labels(labels: &[Vec<usize>]) -> Result<Mat<f64>, CopheneticError> {
-    let n = labels.first().ok_or(CopheneticError::NoReplicates)?.len();
-    for (r, l) in labels.iter().enumerate() {
-        if l.len() != n {
-            return Err(CopheneticError::Shape(r, l.len(), n));
-        }
-    }
+    let n = sample_count(labels)?;
     let counts: Vec<Vec<u32>> = (0..n)
         .into_par_iter()
         .map(|i| {
@@ -220,15 +215,9 @@ pub fn pac(c: MatRef<'_, f64>, lo: f64, hi: f64) -> Result<f64, CopheneticError>
     Ok(inside as f64 / (n * (n - 1) / 2) as f64)
 }
 
-/// All three statistics straight from each replicate's sample labels (see
-/// [`dominant_signature`]), without forming the n × n consensus matrix: only the
-/// condensed distances (n(n−1)/2 values) and one working copy for the linkage are held,
-/// and the cophenetic distances are streamed from the dendrogram. For 10,000 samples this
-/// needs about 0.8 GB instead of the 2 GB of the matrix route. Same values as
-/// [`coclustering_stats`] of [`consensus_from_labels`].
-pub fn coclustering_from_labels<L: AsRef<[usize]> + Sync>(
-    labels: &[L],
-) -> Result<CoclusteringStats, CopheneticError> {
+/// The number of samples all replicates label (an error when there are no replicates or
+/// their lengths differ).
+fn sample_count<L: AsRef<[usize]>>(labels: &[L]) -> Result<usize, CopheneticError> {
     let n = labels
         .first()
         .ok_or(CopheneticError::NoReplicates)?
@@ -239,6 +228,19 @@ pub fn coclustering_from_labels<L: AsRef<[usize]> + Sync>(
             return Err(CopheneticError::Shape(r, l.len(), n));
         }
     }
+    Ok(n)
+}
+
+/// All three statistics straight from each replicate's sample labels (see
+/// [`dominant_signature`]), without forming the n × n consensus matrix: only the
+/// condensed distances (n(n−1)/2 values) and one working copy for the linkage are held,
+/// and the cophenetic distances are streamed from the dendrogram. For 10,000 samples this
+/// needs about 0.8 GB instead of the 2 GB of the matrix route. Same values as
+/// [`coclustering_stats`] of [`consensus_from_labels`].
+pub fn coclustering_from_labels<L: AsRef<[usize]> + Sync>(
+    labels: &[L],
+) -> Result<CoclusteringStats, CopheneticError> {
+    let n = sample_count(labels)?;
     if n < 2 {
         return Ok(CoclusteringStats {
             cophenetic: 1.0,

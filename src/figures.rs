@@ -1,6 +1,6 @@
 //! Every figure of a mutasig output folder, drawn from the folder's files with [`crate::plot`].
 
-use crate::plot::{self, ExposureScale, Format, RankPoint};
+use crate::plot::{self, ExposureScale, Format, RankPoint, cosine};
 use crate::report::{Folder, ReportError, parse_matrix, parse_num, parse_table};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -111,8 +111,6 @@ fn ext(f: Format) -> &'static str {
         Format::Png => "png",
     }
 }
-
-use crate::plot::cosine;
 
 /// Sample order for the exposure plot: by dominant signature (in signature order), then by total
 /// mutations descending; samples with no exposure last. Ties keep the file order.

@@ -795,8 +795,8 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
         a.add_threshold,
         a.remove_threshold,
     )?;
-    if let Some(g) = a.min_l2_gain {
-        cfg.min_l2_gain = g;
+    if let Some(gain) = a.min_l2_gain {
+        cfg.min_l2_gain = gain;
     }
     cfg.overdispersion = !a.no_overdispersion;
     let settings = assignment::AssignSettings {

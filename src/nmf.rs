@@ -51,8 +51,8 @@ pub enum Solver {
     ///
     /// Evidence (`benches/sklearn_nmf.py`: one thread, CPU time, m = 96, Poisson counts from
     /// a planted factorization, same random start, time to reach the objective scikit-learn's
-    /// KL MU reached; docs/benchmarks-nmf.md): extrapolated CD got there 9–18× sooner than
-    /// scikit-learn at its tol 1e-6, 27–42× at 1e-8 and 60–126× at 1e-10, for
+    /// KL MU reached; docs/benchmarks-nmf.md): extrapolated CD got there 7.5–20× sooner than
+    /// scikit-learn at its tol 1e-6, 22–41× at 1e-8 and 55–122× at 1e-10, for
     /// n ∈ {100, 1000}, k ∈ {5, 15}, in 22–56 iterations instead of 470–24,090; our own MU
     /// was only 0.9–1.7× faster per iteration than scikit-learn's. Repeated inner MU updates
     /// cannot help KL, because each inner update needs a fresh W·H and V⊘(WH) (unlike

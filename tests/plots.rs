@@ -28,10 +28,7 @@ fn example_spectra_as_svg_and_png() {
         "-o",
         svg.to_str().unwrap(),
     ]);
-    let files: Vec<_> = std::fs::read_dir(&svg)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let files = files_in(&svg);
     assert_eq!(files.len(), 21);
     let (header, rows) = example_rows();
     for (j, sample) in header[1..].iter().enumerate() {
@@ -51,10 +48,7 @@ fn example_spectra_as_svg_and_png() {
         "--kind",
         "panel",
     ]);
-    let files: Vec<_> = std::fs::read_dir(&png)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let files = files_in(&png);
     assert_eq!(files.len(), 1);
     let img = image::open(&files[0]).expect("PNG decodes");
     assert!(
@@ -95,10 +89,7 @@ fn figures_for_two_thousand_samples() {
     run_ok(&["report", asg.to_str().unwrap(), "--format", "png"]);
     let html = std::fs::read_to_string(asg.join("report.html")).unwrap();
     assert!(html.contains("2000"));
-    let plots: Vec<_> = std::fs::read_dir(asg.join("plots"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let plots = files_in(&asg.join("plots"));
     assert!(plots.len() >= 8, "{} figures", plots.len());
     for p in &plots {
         let img = image::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));

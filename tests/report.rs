@@ -62,7 +62,7 @@ fn reports_have_every_section_and_escape_names() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;"));
     assert!(!html.contains(HOSTILE));
     assert!(html.contains("Alexandrov"));
-    let plots: Vec<_> = std::fs::read_dir(ex.join("plots")).unwrap().collect();
+    let plots = files_in(&ex.join("plots"));
     assert!(plots.len() >= 6, "{} figures", plots.len());
     let html = std::fs::read_to_string(asg.join("report.html")).unwrap();
     assert!(html.contains("&lt;script&gt;alert(1)&lt;"));

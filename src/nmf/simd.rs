@@ -11,9 +11,8 @@ pub(super) const LANES: usize = 8;
 
 /// The operations the kernels need, on eight f64 lanes.
 ///
-/// # Safety
 /// Implementations for an instruction set are only instantiated by [`dispatch`] after the
-/// CPU was found to support it; `load`/`store` need `LANES` readable/writable elements.
+/// CPU was found to support it.
 pub(super) trait V8: Copy {
     fn splat(x: f64) -> Self;
     /// # Safety
@@ -111,6 +110,23 @@ mod x86 {
     use super::{LANES, MANTISSA, ONE_BITS, TWO52_PLUS_BIAS, V8};
     use std::arch::x86_64::*;
 
+    /// The binary lane-wise operations of [`V8`]: one intrinsic per register, written out
+    /// (a closure here would not be inlined into the target-feature function).
+    macro_rules! lanewise {
+        (Avx512: $($name:ident $f:ident),+) => {$(
+            #[inline(always)]
+            fn $name(self, o: Self) -> Self {
+                Avx512(unsafe { $f(self.0, o.0) })
+            }
+        )+};
+        (Avx2: $($name:ident $f:ident),+) => {$(
+            #[inline(always)]
+            fn $name(self, o: Self) -> Self {
+                unsafe { Avx2($f(self.0, o.0), $f(self.1, o.1)) }
+            }
+        )+};
+    }
+
     /// AVX-512F: one 512-bit register.
     #[derive(Clone, Copy)]
     pub(super) struct Avx512(__m512d);
@@ -126,28 +142,10 @@ mod x86 {
         unsafe fn load(p: *const f64) -> Self {
             Avx512(unsafe { _mm512_loadu_pd(p) })
         }
-        #[inline(always)]
-        fn add(self, o: Self) -> Self {
-            Avx512(unsafe { _mm512_add_pd(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn sub(self, o: Self) -> Self {
-            Avx512(unsafe { _mm512_sub_pd(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn mul(self, o: Self) -> Self {
-            Avx512(unsafe { _mm512_mul_pd(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn div(self, o: Self) -> Self {
-            Avx512(unsafe { _mm512_div_pd(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn max(self, o: Self) -> Self {
-            // vmaxpd returns the second operand when either is NaN; f64::max returns the
-            // non-NaN one. Inputs here are never NaN.
-            Avx512(unsafe { _mm512_max_pd(self.0, o.0) })
-        }
+        // vmaxpd returns the second operand when either is NaN, f64::max the non-NaN one;
+        // inputs here are never NaN.
+        lanewise! { Avx512: add _mm512_add_pd, sub _mm512_sub_pd, mul _mm512_mul_pd,
+        div _mm512_div_pd, max _mm512_max_pd }
         #[inline(always)]
         fn frexp(self) -> (Self, Self) {
             unsafe {
@@ -218,26 +216,8 @@ mod x86 {
         unsafe fn load(p: *const f64) -> Self {
             unsafe { Avx2(_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(4))) }
         }
-        #[inline(always)]
-        fn add(self, o: Self) -> Self {
-            unsafe { Avx2(_mm256_add_pd(self.0, o.0), _mm256_add_pd(self.1, o.1)) }
-        }
-        #[inline(always)]
-        fn sub(self, o: Self) -> Self {
-            unsafe { Avx2(_mm256_sub_pd(self.0, o.0), _mm256_sub_pd(self.1, o.1)) }
-        }
-        #[inline(always)]
-        fn mul(self, o: Self) -> Self {
-            unsafe { Avx2(_mm256_mul_pd(self.0, o.0), _mm256_mul_pd(self.1, o.1)) }
-        }
-        #[inline(always)]
-        fn div(self, o: Self) -> Self {
-            unsafe { Avx2(_mm256_div_pd(self.0, o.0), _mm256_div_pd(self.1, o.1)) }
-        }
-        #[inline(always)]
-        fn max(self, o: Self) -> Self {
-            unsafe { Avx2(_mm256_max_pd(self.0, o.0), _mm256_max_pd(self.1, o.1)) }
-        }
+        lanewise! { Avx2: add _mm256_add_pd, sub _mm256_sub_pd, mul _mm256_mul_pd,
+        div _mm256_div_pd, max _mm256_max_pd }
         #[inline(always)]
         fn frexp(self) -> (Self, Self) {
             unsafe {

@@ -22,17 +22,19 @@ pub(super) fn product(dst: MatMut<'_, f64>, w: MatRef<'_, f64>, h: MatRef<'_, f6
 /// Divergence between V and a model X (same shape), column by column in a fixed order
 /// (eight lanes per column, see [`simd`]).
 pub(super) fn divergence(v: MatRef<'_, f64>, x: MatRef<'_, f64>, obj: Objective) -> f64 {
-    divergence_isa(v, x, obj, simd::Isa::Best)
+    divergence_isa(v, x, None, obj, simd::Isa::Best)
 }
 
-/// [`divergence`] on a chosen instruction set (tests compare them).
+/// [`divergence`] on a chosen instruction set (tests compare them), optionally with
+/// [`ln_floor`] of v precomputed (same bits, half the work).
 pub(super) fn divergence_isa(
     v: MatRef<'_, f64>,
     x: MatRef<'_, f64>,
+    lnv: Option<MatRef<'_, f64>>,
     obj: Objective,
     isa: simd::Isa,
 ) -> f64 {
-    let (vc, xc);
+    let (vc, xc, lc);
     let v = if v.row_stride() == 1 {
         v
     } else {
@@ -45,29 +47,22 @@ pub(super) fn divergence_isa(
         xc = x.to_owned();
         xc.as_ref()
     };
-    simd::dispatch(
-        Divergence {
-            v,
-            x,
-            lnv: None,
-            obj,
-        },
-        isa,
-    )
+    let lnv = match lnv {
+        Some(l) if l.row_stride() != 1 => {
+            lc = l.to_owned();
+            Some(lc.as_ref())
+        }
+        l => l,
+    };
+    simd::dispatch(Divergence { v, x, lnv, obj }, isa)
 }
 
 /// `ln(max(v, smallest normal))` element-wise, as the KL divergence uses it (precomputed
 /// once per fit: it halves the cost of each objective evaluation).
+/// `v` must be column-major with contiguous columns (as the engine's copy of V is).
 pub(super) fn ln_floor(v: MatRef<'_, f64>, isa: simd::Isa) -> Mat<f64> {
-    let v = v.to_owned();
     let mut out = Mat::<f64>::zeros(v.nrows(), v.ncols());
-    simd::dispatch(
-        LnFloor {
-            v: v.as_ref(),
-            out: &mut out,
-        },
-        isa,
-    );
+    simd::dispatch(LnFloor { v, out: &mut out }, isa);
     out
 }
 
@@ -222,6 +217,7 @@ impl<'a> Engine<'a> {
         let cd = method == Method::CdKl;
         let hals = method == Method::Hals;
         let fro_mu = matches!(method, Method::MuFro | Method::Orthogonal);
+        let vc = v.to_owned();
         Engine {
             v,
             method,
@@ -236,12 +232,12 @@ impl<'a> Engine<'a> {
             ht: if cd || hals { z(n, k) } else { z(0, 0) },
             wt: if cd { z(k, m) } else { z(0, 0) },
             ct: if hals { z(n, k) } else { z(0, 0) },
-            vc: v.to_owned(),
             lnv: if matches!(method, Method::CdKl | Method::MuKl) {
-                ln_floor(v, simd::Isa::Best)
+                ln_floor(vc.as_ref(), simd::Isa::Best)
             } else {
                 z(0, 0)
             },
+            vc,
             vt: if cd {
                 v.transpose().to_owned()
             } else {
@@ -273,15 +269,7 @@ impl<'a> Engine<'a> {
         product(self.x.as_mut(), self.w.as_ref(), self.h.as_ref());
         let obj = self.objective_kind();
         let lnv = (obj == Objective::KullbackLeibler).then(|| self.lnv.as_ref());
-        let mut d = simd::dispatch(
-            Divergence {
-                v: self.vc.as_ref(),
-                x: self.x.as_ref(),
-                lnv,
-                obj,
-            },
-            simd::Isa::Best,
-        );
+        let mut d = divergence_isa(self.vc.as_ref(), self.x.as_ref(), lnv, obj, simd::Isa::Best);
         if self.lam > 0.0 {
             row_sums(self.h.as_ref(), &mut self.ksum);
             for r in 0..self.w.ncols() {
@@ -313,10 +301,11 @@ impl<'a> Engine<'a> {
             self.step();
             it += 1;
             let f = self.value();
-            if f <= f_acc {
-                // Accept, then extrapolate from the new point along (new − accepted), and
-                // keep the extrapolated point only if it is no worse (so no sweep is spent
-                // on a bad one).
+            // Accept a step that did not raise the objective (coordinate descent's Newton
+            // steps are not guaranteed monotone), then extrapolate from it along
+            // (new − accepted) and keep the extrapolated point only if it is no worse, so no
+            // sweep is spent on a bad one.
+            let kept = if f <= f_acc {
                 if !started && f_acc - f < EXTRAP_START * f_acc {
                     started = true;
                 }
@@ -324,24 +313,18 @@ impl<'a> Engine<'a> {
                 let b = if started { beta } else { 0.0 };
                 extrapolate(&mut self.w, &mut w_acc, b);
                 extrapolate(&mut self.h, &mut h_acc, b);
-                if started {
-                    if self.value() <= f_acc {
-                        beta = (1.05 * beta).min(beta_bar);
-                        beta_bar = (1.01 * beta_bar).min(1.0);
-                    } else {
-                        self.w.as_mut().copy_from(w_acc.as_ref());
-                        self.h.as_mut().copy_from(h_acc.as_ref());
-                        beta_bar = beta;
-                        beta /= 1.5;
-                    }
-                }
+                !started || self.value() <= f_acc
             } else {
-                // A step from an accepted point that raised the objective (coordinate
-                // descent's Newton steps are not guaranteed monotone): undo it.
+                false
+            };
+            if !kept {
                 self.w.as_mut().copy_from(w_acc.as_ref());
                 self.h.as_mut().copy_from(h_acc.as_ref());
                 beta_bar = beta;
                 beta /= 1.5;
+            } else if started {
+                beta = (1.05 * beta).min(beta_bar);
+                beta_bar = (1.01 * beta_bar).min(1.0);
             }
             if it % cfg.check_every == 0 {
                 let rel = (prev - f_acc) / prev.abs().max(TINY);

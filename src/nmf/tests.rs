@@ -685,7 +685,13 @@ fn simd_and_portable_kernels_agree_bit_for_bit() {
             for _ in 0..3 {
                 solve::cd_sweep_isa(&v, &mut x, &w, &lin, &mut hh, 1, isa);
             }
-            let kl = solve::divergence_isa(v.as_ref(), x.as_ref(), Objective::KullbackLeibler, isa);
+            let kl = solve::divergence_isa(
+                v.as_ref(),
+                x.as_ref(),
+                None,
+                Objective::KullbackLeibler,
+                isa,
+            );
             // The engine's objective uses ln v precomputed once: the same bits.
             let (w2, h2) = (w.clone(), hh.clone());
             let mut e = Engine::new(v.as_ref(), w2, h2, Method::CdKl, 0.0);
@@ -694,7 +700,8 @@ fn simd_and_portable_kernels_agree_bit_for_bit() {
                 solve::divergence(v.as_ref(), (&w * &hh).as_ref(), Objective::KullbackLeibler)
                     .to_bits()
             );
-            let fro = solve::divergence_isa(v.as_ref(), x.as_ref(), Objective::Frobenius, isa);
+            let fro =
+                solve::divergence_isa(v.as_ref(), x.as_ref(), None, Objective::Frobenius, isa);
             out.push((hh, x, kl, fro));
         }
         let bits = |a: &Mat<f64>| -> Vec<u64> {

@@ -98,3 +98,11 @@ pub fn run_ok(args: &[&str]) -> std::process::Output {
     );
     out
 }
+
+/// The paths of the entries of a directory.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect()
+}
