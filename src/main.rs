@@ -9,6 +9,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Upper bound of `--threads` (a pool of 100,000 threads took minutes to build).
+const MAX_THREADS: u32 = 1024;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "mutasig",
@@ -27,8 +30,8 @@ struct Cli {
 
 #[derive(Args, Debug, Clone)]
 struct Global {
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Worker threads, 1 to 1024 (default: all cores). Results do not depend on it.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS as i64))]
     threads: Option<u32>,
     /// Seed of every random stream; same seed, same input, same version: same bytes out.
     #[arg(long, global = true, default_value_t = 42)]
@@ -74,9 +77,12 @@ enum Command {
         a: String,
         /// Second signature file.
         b: String,
-        /// Also write the full cosine matrix here.
+        /// Also write the full cosine matrix to this file (`-`: standard output).
         #[arg(long)]
         matrix: Option<PathBuf>,
+        /// Replace an existing --matrix file.
+        #[arg(long)]
+        force: bool,
     },
     /// Rebuild report.html and plots/ of an extract or assign output folder.
     #[command(after_help = "Example:\n  mutasig report breast21/ --format png")]
@@ -94,9 +100,12 @@ enum Command {
     Plot {
         /// A mutasig or SigProfiler-layout table.
         file: String,
-        /// Output folder for the figures.
+        /// Output folder for the figures (must not exist or be empty, unless --force).
         #[arg(short, long, default_value = "plots")]
         output: PathBuf,
+        /// Replace an existing output folder of an earlier mutasig run.
+        #[arg(long)]
+        force: bool,
         /// Figure format.
         #[arg(long, value_enum, default_value = "svg")]
         format: FormatArg,
@@ -109,6 +118,20 @@ enum Command {
         after_help = "Example:\n  mutasig simulate --signatures SBS1,SBS5,SBS2,SBS13 --samples 100 --noise negbin:50 -o sim/"
     )]
     Simulate(SimulateArgs),
+}
+
+impl Command {
+    /// Whether the command does parallel work (the others never build a thread pool).
+    fn uses_threads(&self) -> bool {
+        matches!(
+            self,
+            Command::Extract(_)
+                | Command::Assign(_)
+                | Command::Simulate(_)
+                | Command::Plot { .. }
+                | Command::Report { .. }
+        )
+    }
 }
 
 #[derive(Args, Debug)]
@@ -414,9 +437,12 @@ enum ReferenceCmd {
         /// Only these signatures or groups (comma-separated, e.g. SBS1,SBS5 or APOBEC).
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
-        /// Output file (default: standard output).
+        /// Output file (default or `-`: standard output).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Replace an existing output file.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -459,7 +485,10 @@ fn main() -> ExitCode {
     } else {
         1
     });
-    if let Some(n) = cli.global.threads {
+    remove_unfinished_on_signal();
+    if let Some(n) = cli.global.threads
+        && cli.command.uses_threads()
+    {
         // the global pool is built once, before any parallel work
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n as usize)
@@ -474,7 +503,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("mutasig: error: {e:#}");
+            eprintln!("mutasig: error: {}", error_line(&e));
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
@@ -482,6 +511,46 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// SIGINT and SIGTERM (what workflow managers and `timeout` send) remove this run's
+/// staging folders, temporary files and locks, then exit with 128 + the signal number.
+fn remove_unfinished_on_signal() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            output::remove_unfinished();
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
+/// One line: the error and its causes, each cause once (a message that already ends
+/// with its cause's text does not repeat it), control characters escaped.
+fn error_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn stdout_write(text: &str) -> Result<()> {
@@ -528,7 +597,10 @@ fn run(cli: Cli) -> Result<()> {
             context,
             only,
             output: out,
+            force,
         }) => {
+            let target = output::FileTarget::parse(out.as_deref().unwrap_or("-".as_ref()));
+            target.check(force, &[])?;
             let choice = ReferenceChoice {
                 version: cosmic.version,
                 genome: cosmic.genome,
@@ -544,10 +616,7 @@ fn run(cli: Cli) -> Result<()> {
                 8,
                 false,
             );
-            match out {
-                Some(p) => Ok(output::write_atomic(&p, text.as_bytes())?),
-                None => stdout_write(&text),
-            }
+            Ok(target.write(text.as_bytes())?)
         }
         Command::Extract(a) => run_extract(a, &cli.global),
         Command::Simulate(a) => run_simulate(a, &cli.global),
@@ -565,6 +634,7 @@ fn run(cli: Cli) -> Result<()> {
             output: out,
             format,
             kind,
+            force,
         } => {
             let kind = match kind {
                 PlotKind::Auto => mutasig::figures::PlotRequest::Auto,
@@ -573,12 +643,12 @@ fn run(cli: Cli) -> Result<()> {
                 PlotKind::Exposures => mutasig::figures::PlotRequest::Exposures,
                 PlotKind::Rank => mutasig::figures::PlotRequest::Rank,
             };
+            let dir = output::OutputDir::create(&out, force, &[&file])?;
             let figs = mutasig::figures::plot_file(&file, kind, format.get())?;
-            std::fs::create_dir_all(&out)
-                .with_context(|| format!("{}: cannot create folder", out.display()))?;
             for (name, bytes) in &figs {
-                output::write_atomic(&out.join(name), bytes)?;
+                dir.write(name, bytes)?;
             }
+            dir.commit()?;
             mutasig::log::info(&format!(
                 "{} figure(s) written to {}",
                 figs.len(),
@@ -586,14 +656,26 @@ fn run(cli: Cli) -> Result<()> {
             ));
             Ok(())
         }
-        Command::Compare { a, b, matrix } => {
+        Command::Compare {
+            a,
+            b,
+            matrix,
+            force,
+        } => {
+            let target = matrix.as_deref().map(output::FileTarget::parse);
+            if let Some(t) = &target {
+                t.check(force, &[&a, &b])?;
+            }
             let sa = mutasig::SignatureSet::read(&a)?;
             let sb = mutasig::SignatureSet::read(&b)?;
             let (pairs, full) = mutasig::assignment::compare(&sa, &sb)?;
-            if let Some(p) = matrix {
-                output::write_atomic(&p, full.as_bytes())?;
+            if let Some(t) = &target {
+                t.write(full.as_bytes())?;
             }
-            stdout_write(&pairs)
+            if target != Some(output::FileTarget::Stdout) {
+                stdout_write(&pairs)?;
+            }
+            Ok(())
         }
     }
 }
@@ -624,7 +706,11 @@ fn run_extract(a: ExtractArgs, g: &Global) -> Result<()> {
     let cat = mutasig::Catalogue::parse(&a.input, &bytes)?;
     let sha = output::sha256_hex(&bytes);
     let reference = a.reference.choice().load(cat.context)?;
-    let out = output::OutputDir::create(&a.output, a.force)?;
+    let out = output::OutputDir::create(
+        &a.output,
+        a.force,
+        &[&a.input, a.reference.file.as_deref().unwrap_or("-")],
+    )?;
     let (min_rank, max_rank) = match a.rank {
         Some(k) => (k as usize, k as usize),
         None => (a.min_rank as usize, a.max_rank as usize),
@@ -736,7 +822,12 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
         warnings: &'a [String],
         run: serde_json::Value,
     }
-    let out = output::OutputDir::create(&a.output, a.force)?;
+    let inputs: Vec<&str> = [&a.input, &a.decompose, &a.reference.file]
+        .into_iter()
+        .flatten()
+        .map(|s| s.as_str())
+        .collect();
+    let out = output::OutputDir::create(&a.output, a.force, &inputs)?;
     let choice = a.reference.choice();
     if let Some(path) = &a.decompose {
         let bytes = mutasig::table::read_source(path)?;
@@ -888,7 +979,8 @@ fn run_simulate(a: SimulateArgs, g: &Global) -> Result<()> {
         seed: g.seed,
     };
     let sim = simulate(&set, &cfg)?;
-    let out = output::OutputDir::create(&a.output, a.force)?;
+    let inputs: Vec<&str> = a.signatures.iter().map(|s| s.as_str()).collect();
+    let out = output::OutputDir::create(&a.output, a.force, &inputs)?;
     let labels = set.context.labels();
     out.write(
         "catalogue.tsv",

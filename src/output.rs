@@ -6,8 +6,12 @@
 
 use faer::MatRef;
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+
+mod folder;
+pub use folder::{
+    FileTarget, MANIFEST, OutputDir, add_to_manifest, may_overwrite, remove_unfinished,
+    write_atomic,
+};
 
 /// Problems writing outputs.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +30,73 @@ pub enum OutputError {
         /// The path.
         path: String,
     },
+    /// `--force` on a folder holding files mutasig did not write.
+    #[error(
+        "{path}: holds {count} file(s) that mutasig did not write ({files}); --force replaces only a folder of an earlier mutasig run: move those files or choose another folder"
+    )]
+    NotOurs {
+        /// The folder.
+        path: String,
+        /// How many files.
+        count: usize,
+        /// The first few of them.
+        files: String,
+    },
+    /// A target that must never be replaced as a whole.
+    #[error(
+        "{path}: {reason}; mutasig replaces its output folder as a whole, so give it a folder of its own (for example {path}/mutasig-out)"
+    )]
+    Protected {
+        /// The path as given.
+        path: String,
+        /// What it is.
+        reason: String,
+    },
+    /// A symbolic link whose target does not exist.
+    #[error(
+        "{path}: is a symbolic link to {to}, which does not exist; create {to} or choose another output folder"
+    )]
+    DanglingLink {
+        /// The link.
+        path: String,
+        /// Where it points.
+        to: String,
+    },
+    /// Another run holds the target.
+    #[error(
+        "{path}: another mutasig run (process {pid}) is writing this folder; wait for it, choose another folder, or delete {lock} if no such run exists"
+    )]
+    Busy {
+        /// The folder.
+        path: String,
+        /// Process holding the lock (0: unknown).
+        pid: u32,
+        /// The lock file.
+        lock: String,
+    },
+    /// The finished folder could not be moved into place; the old one is kept.
+    #[error(
+        "{path}: cannot move the finished results into place ({source}); the previous contents are unchanged. If it is a mount point, write into a folder inside it"
+    )]
+    Replace {
+        /// The folder.
+        path: String,
+        /// Underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A single-file output that already exists.
+    #[error("{path}: the file exists; choose another name or add --force to replace it")]
+    FileExists {
+        /// The file.
+        path: String,
+    },
+    /// A single-file output naming a folder.
+    #[error("{path}: is a folder; give a file name (or - for standard output)")]
+    IsAFolder {
+        /// The path.
+        path: String,
+    },
     /// An I/O failure.
     #[error("{path}: cannot write: {source}")]
     Io {
@@ -34,13 +105,6 @@ pub enum OutputError {
         /// Underlying error.
         source: std::io::Error,
     },
-}
-
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io {
-        path: path.display().to_string(),
-        source,
-    }
 }
 
 /// Fixed-point formatting with `decimals` digits; never prints `-0`, NaN as `NaN`.
@@ -175,124 +239,11 @@ pub fn fit_quality_tsv(rows: &[FitRow<'_>]) -> String {
     t.finish()
 }
 
-/// Write a file atomically: a temporary name in the same folder, then rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = match dir {
-        Some(d) => d.join(format!(".{name}.tmp{}", std::process::id())),
-        None => PathBuf::from(format!(".{name}.tmp{}", std::process::id())),
-    };
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io_err(path))
-}
-
 /// JSON text of a serializable value, pretty-printed, ending with a newline.
 pub fn json<T: serde::Serialize>(value: &T) -> String {
     let mut s = serde_json::to_string_pretty(value).expect("summaries serialize");
     s.push('\n');
     s
-}
-
-/// An output folder written as a whole: files go to a staging folder beside the final
-/// one, which replaces it on [`OutputDir::commit`]. Dropped without commit, the staging
-/// folder is removed, so an interrupted run leaves nothing that looks complete.
-#[derive(Debug)]
-pub struct OutputDir {
-    target: PathBuf,
-    staging: PathBuf,
-    committed: bool,
-}
-
-impl OutputDir {
-    /// Prepare to write `target`. An existing non-empty folder is refused unless `force`.
-    pub fn create(target: &Path, force: bool) -> Result<OutputDir, OutputError> {
-        if target.exists() {
-            if !target.is_dir() {
-                return Err(OutputError::NotAFolder {
-                    path: target.display().to_string(),
-                });
-            }
-            let non_empty = std::fs::read_dir(target)
-                .map_err(io_err(target))?
-                .next()
-                .is_some();
-            if non_empty && !force {
-                return Err(OutputError::NotEmpty {
-                    path: target.display().to_string(),
-                });
-            }
-        }
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "mutasig-out".into());
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-        let staging = parent.join(format!(".{name}.partial{}", std::process::id()));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
-        }
-        std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
-        Ok(OutputDir {
-            target: target.to_path_buf(),
-            staging,
-            committed: false,
-        })
-    }
-
-    /// The final folder.
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
-    /// The staging folder, where the files are until [`OutputDir::commit`] (for code that
-    /// reads back what was written, like the report).
-    pub fn staging(&self) -> &Path {
-        &self.staging
-    }
-
-    /// Write a file (relative path, sub-folders created) into the staging folder.
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
-        let path = self.staging.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-        }
-        write_atomic(&path, bytes)
-    }
-
-    /// Move the finished folder into place (replacing an old one, which `create` allowed).
-    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        if self.target.exists() {
-            std::fs::remove_dir_all(&self.target).map_err(io_err(&self.target))?;
-        }
-        std::fs::rename(&self.staging, &self.target).map_err(io_err(&self.target))?;
-        self.committed = true;
-        Ok(self.target.clone())
-    }
-}
-
-impl Drop for OutputDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.staging);
-        }
-    }
 }
 
 /// SHA-256 of some bytes, as lowercase hex (input checksums in summaries).
@@ -331,21 +282,21 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("out");
         {
-            let d = OutputDir::create(&target, false).unwrap();
+            let d = OutputDir::create(&target, false, &[]).unwrap();
             d.write("a.tsv", b"x").unwrap();
             // dropped without commit
         }
         assert!(!target.exists());
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
-        let d = OutputDir::create(&target, false).unwrap();
+        let d = OutputDir::create(&target, false, &[]).unwrap();
         d.write("sub/a.tsv", b"x").unwrap();
         d.commit().unwrap();
         assert_eq!(std::fs::read(target.join("sub/a.tsv")).unwrap(), b"x");
         assert!(matches!(
-            OutputDir::create(&target, false),
+            OutputDir::create(&target, false, &[]),
             Err(OutputError::NotEmpty { .. })
         ));
-        let d = OutputDir::create(&target, true).unwrap();
+        let d = OutputDir::create(&target, true, &[]).unwrap();
         d.write("b.tsv", b"y").unwrap();
         d.commit().unwrap();
         assert!(!target.join("sub").exists());

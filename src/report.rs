@@ -428,16 +428,33 @@ pub fn add_to(out: &crate::output::OutputDir, format: Format) -> Result<(), crat
 /// Rebuild `report.html` and `plots/` of an existing output folder in place (each file
 /// replaced atomically).
 pub fn rebuild(dir: &Path, format: Format) -> Result<usize, crate::Error> {
+    use crate::output::{OutputError, add_to_manifest, may_overwrite, write_atomic};
     let r = build(dir, format)?;
+    let mut rels: Vec<String> = r
+        .figures
+        .iter()
+        .map(|(n, _)| format!("plots/{n}"))
+        .collect();
+    rels.push("report.html".into());
+    // never replace a file of the user's that happens to share a name with a figure
+    if let Some(rel) = rels.iter().find(|rel| !may_overwrite(dir, rel)) {
+        return Err(OutputError::NotOurs {
+            path: dir.display().to_string(),
+            count: 1,
+            files: rel.clone(),
+        }
+        .into());
+    }
     let plots = dir.join("plots");
-    std::fs::create_dir_all(&plots).map_err(|source| crate::output::OutputError::Io {
+    std::fs::create_dir_all(&plots).map_err(|source| OutputError::Io {
         path: plots.display().to_string(),
         source,
     })?;
     for (name, bytes) in &r.figures {
-        crate::output::write_atomic(&plots.join(name), bytes)?;
+        write_atomic(&plots.join(name), bytes)?;
     }
-    crate::output::write_atomic(&dir.join("report.html"), r.html.as_bytes())?;
+    write_atomic(&dir.join("report.html"), r.html.as_bytes())?;
+    add_to_manifest(dir, &rels)?;
     Ok(r.figures.len())
 }
 

@@ -472,3 +472,305 @@ fn global_options_go_before_or_after_and_usage_errors_exit_2() {
     let v = run_ok(&["--version"]);
     assert!(String::from_utf8_lossy(&v.stdout).starts_with("mutasig "));
 }
+
+/// A folder holding a copy of the example catalogue and a note of the user's.
+fn user_folder(root: &Path, name: &str) -> std::path::PathBuf {
+    let d = root.join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::copy(example(), d.join("cat.tsv")).unwrap();
+    std::fs::write(d.join("notes.txt"), b"mine").unwrap();
+    d
+}
+
+fn assert_intact(d: &Path) {
+    assert_eq!(std::fs::read(d.join("notes.txt")).unwrap(), b"mine");
+    assert_eq!(
+        std::fs::read(d.join("cat.tsv")).unwrap(),
+        std::fs::read(example()).unwrap()
+    );
+}
+
+#[test]
+fn force_into_the_working_directory_or_its_ancestors_deletes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = user_folder(tmp.path(), "d");
+    std::fs::create_dir(d.join("sub")).unwrap();
+    for out in [".", "./", "sub/..", ".."] {
+        for cmd in [
+            vec!["assign", "cat.tsv", "--no-plots"],
+            vec!["extract", "cat.tsv", "--rank", "2", "--replicates", "2"],
+            vec!["simulate", "--signatures", "SBS1,SBS5", "--samples", "3"],
+            vec!["plot", "cat.tsv"],
+        ] {
+            let o = mutasig()
+                .current_dir(&d)
+                .args(&cmd)
+                .args(["-o", out, "--force"])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{cmd:?} -o {out}: {err}");
+            assert!(err.contains("working directory"), "{err}");
+            assert_intact(&d);
+            assert!(d.join("sub").is_dir());
+        }
+    }
+    assert_eq!(files_in(tmp.path()).len(), 1, "nothing beside d");
+}
+
+#[test]
+fn force_into_the_input_folder_deletes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = user_folder(tmp.path(), "in1");
+    let input = d.join("cat.tsv");
+    let e = data_error(
+        &[
+            "assign",
+            input.to_str().unwrap(),
+            "-o",
+            d.to_str().unwrap(),
+            "--force",
+            "--no-plots",
+        ],
+        None,
+    );
+    assert!(e.contains("contains the input"), "{e}");
+    assert_intact(&d);
+    // a folder of the user's that is not the input's is refused too, naming the files
+    let other = user_folder(tmp.path(), "other");
+    let e = data_error(
+        &[
+            "assign",
+            example().to_str().unwrap(),
+            "-o",
+            other.to_str().unwrap(),
+            "--force",
+            "--no-plots",
+        ],
+        None,
+    );
+    assert!(
+        e.contains("notes.txt") && e.contains("did not write"),
+        "{e}"
+    );
+    assert_intact(&other);
+}
+
+#[test]
+fn rerun_with_force_replaces_only_mutasig_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = out.to_str().unwrap();
+    let ex = example();
+    let args = ["assign", ex.to_str().unwrap(), "--no-plots", "-o", o];
+    run_ok(&args);
+    let first = std::fs::read(out.join("exposures.tsv")).unwrap();
+    let manifest = std::fs::read_to_string(out.join(".mutasig-manifest")).unwrap();
+    assert!(manifest.contains("\nexposures.tsv\n"), "{manifest}");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    run_ok(&forced);
+    assert_eq!(std::fs::read(out.join("exposures.tsv")).unwrap(), first);
+    // the report adds its files to the manifest: a later --force still replaces the folder
+    run_ok(&["report", o]);
+    run_ok(&forced);
+    std::fs::write(out.join("mine.txt"), b"x").unwrap();
+    let e = data_error(&forced, None);
+    assert!(e.contains("mine.txt"), "{e}");
+    assert!(out.join("mine.txt").exists());
+}
+
+/// Hidden work files (staging folders, temporary files, locks) in a folder.
+fn hidden_in(dir: &Path) -> Vec<String> {
+    files_in(dir)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+#[test]
+fn sigterm_and_sigint_remove_the_staging_folder() {
+    for (sig, code) in [("TERM", 143), ("INT", 130)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mutasig"))
+            .args(["extract", example().to_str().unwrap(), "-o"])
+            .arg(&out)
+            .args(["--replicates", "100000", "--rank", "3", "-q"])
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while hidden_in(tmp.path()).iter().all(|n| !n.contains("partial")) {
+            assert!(start.elapsed().as_secs() < 30, "no staging folder appeared");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let kill = std::process::Command::new("kill")
+            .args([format!("-{sig}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{sig}");
+        assert!(
+            hidden_in(tmp.path()).is_empty(),
+            "{:?}",
+            hidden_in(tmp.path())
+        );
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn stale_staging_of_a_killed_run_is_removed_by_the_next_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mutasig"))
+        .args(["extract", example().to_str().unwrap(), "-o"])
+        .arg(&out)
+        .args(["--replicates", "100000", "--rank", "3", "-q"])
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while hidden_in(tmp.path()).iter().all(|n| !n.contains("partial")) {
+        assert!(start.elapsed().as_secs() < 30, "no staging folder appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no handler runs
+    child.wait().unwrap();
+    assert!(!hidden_in(tmp.path()).is_empty());
+    run_ok(&[
+        "assign",
+        example().to_str().unwrap(),
+        "--no-plots",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        hidden_in(tmp.path()).is_empty(),
+        "{:?}",
+        hidden_in(tmp.path())
+    );
+}
+
+#[test]
+fn concurrent_runs_into_one_folder_leave_one_complete_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    for _ in 0..5 {
+        let spawn = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_mutasig"))
+                .args([
+                    "assign",
+                    example().to_str().unwrap(),
+                    "--no-plots",
+                    "--force",
+                    "-o",
+                ])
+                .arg(&out)
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+        assert!(outs.iter().any(|o| o.status.success()));
+        for o in outs.iter().filter(|o| !o.status.success()) {
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(err.contains("another mutasig run"), "{err}");
+        }
+        assert!(out.join("summary.json").is_file() && out.join("exposures.tsv").is_file());
+        assert!(
+            hidden_in(tmp.path()).is_empty(),
+            "{:?}",
+            hidden_in(tmp.path())
+        );
+    }
+}
+
+#[test]
+fn plot_needs_force_for_a_non_empty_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("figs");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("mine.svg"), b"x").unwrap();
+    let ex = example();
+    let e = data_error(
+        &["plot", ex.to_str().unwrap(), "-o", out.to_str().unwrap()],
+        None,
+    );
+    assert!(e.contains("--force"), "{e}");
+    assert_eq!(std::fs::read(out.join("mine.svg")).unwrap(), b"x");
+    let fresh = tmp.path().join("fresh");
+    run_ok(&["plot", ex.to_str().unwrap(), "-o", fresh.to_str().unwrap()]);
+    run_ok(&[
+        "plot",
+        ex.to_str().unwrap(),
+        "-o",
+        fresh.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(files_in(&fresh).len() > 20);
+}
+
+#[test]
+fn single_file_outputs_need_force_and_dash_is_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("sigs.tsv");
+    std::fs::write(&f, b"mine").unwrap();
+    let fs = f.to_str().unwrap();
+    let e = data_error(&["reference", "export", "--only", "SBS1", "-o", fs], None);
+    assert!(e.contains("--force"), "{e}");
+    assert_eq!(std::fs::read(&f).unwrap(), b"mine");
+    run_ok(&[
+        "reference",
+        "export",
+        "--only",
+        "SBS1,SBS5",
+        "-o",
+        fs,
+        "--force",
+    ]);
+    let o = mutasig()
+        .current_dir(tmp.path())
+        .args(["reference", "export", "--only", "SBS1", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("MutationType\tSBS1\n"));
+    let m = tmp.path().join("cos.tsv");
+    std::fs::write(&m, b"mine").unwrap();
+    let ms = m.to_str().unwrap();
+    let e = data_error(&["compare", fs, fs, "--matrix", ms], None);
+    assert!(e.contains("--force"), "{e}");
+    let o = mutasig()
+        .current_dir(tmp.path())
+        .args(["compare", fs, fs, "--matrix", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("SBS5"));
+    assert!(!tmp.path().join("-").exists(), "no file named -");
+}
+
+#[test]
+fn errors_print_the_os_message_once_and_escape_control_characters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("no\x1b[31mfile.tsv");
+    let e = data_error(&["inspect", missing.to_str().unwrap()], None);
+    assert_eq!(e.matches("No such file or directory").count(), 1, "{e}");
+    assert!(!e.contains('\x1b'), "raw escape printed: {e:?}");
+    assert!(e.contains("\\u{1b}"), "{e}");
+}
+
+#[test]
+fn threads_are_bounded() {
+    let o = mutasig()
+        .args(["--threads", "100000", "inspect"])
+        .arg(example())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--threads"));
+    run_ok(&["--threads", "1024", "inspect", example().to_str().unwrap()]);
+}
