@@ -97,6 +97,20 @@ pub enum OutputError {
         /// The path.
         path: String,
     },
+    /// A computed table holding NaN or an infinite value (a numeric failure).
+    #[error(
+        "{path}: line {line}, column '{column}': the result is {value}; nothing was written. This is a numeric failure in mutasig: please report it with the input"
+    )]
+    NonFinite {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// Column name.
+        column: String,
+        /// The value.
+        value: String,
+    },
     /// An I/O failure.
     #[error("{path}: cannot write: {source}")]
     Io {

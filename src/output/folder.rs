@@ -444,6 +444,9 @@ impl OutputDir {
     /// name the file under the final folder, not the hidden staging path.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let shown = self.target.join(rel);
+        if rel.ends_with(".tsv") {
+            check_finite(&shown, bytes)?;
+        }
         let path = self.staging.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io_err(&shown))?;
@@ -517,6 +520,30 @@ impl Drop for OutputDir {
             unregister(&self.staging);
         }
     }
+}
+
+/// Refuse a table with a NaN or infinite cell: a numeric failure must never reach a user's
+/// pipeline as a file that looks complete.
+fn check_finite(shown: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let text = String::from_utf8_lossy(bytes);
+    for (i, line) in text.lines().enumerate().skip(1) {
+        for (j, cell) in line.split('\t').enumerate().skip(1) {
+            if matches!(cell, "NaN" | "inf" | "-inf") {
+                let column = text
+                    .lines()
+                    .next()
+                    .and_then(|h| h.split('\t').nth(j))
+                    .unwrap_or("?");
+                return Err(OutputError::NonFinite {
+                    path: shown.display().to_string(),
+                    line: i + 1,
+                    column: column.to_string(),
+                    value: cell.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Add files just written into a finished output folder (by `report`) to its manifest,
@@ -771,6 +798,17 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains("partial"), "{e}");
+    }
+
+    #[test]
+    fn tables_with_non_finite_cells_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = OutputDir::create(&tmp.path().join("out"), false, &[]).unwrap();
+        d.write("ok.tsv", b"Sample\tSBS1\nNaNa\t1.0\n").unwrap();
+        let e = d.write("bad.tsv", b"Sample\tSBS1\ns1\tNaN\n").unwrap_err();
+        assert!(matches!(e, OutputError::NonFinite { line: 2, .. }), "{e}");
+        assert!(e.to_string().contains("SBS1"), "{e}");
+        assert!(d.write("bad.tsv", b"Sample\tx\ns1\t-inf\n").is_err());
     }
 
     #[test]
