@@ -350,7 +350,7 @@ fn doubled_quotes_in_a_sample_name_are_one_quote() {
 }
 
 #[test]
-fn a_comment_heavy_gzip_is_read_in_little_memory_with_the_hash_of_the_whole_input() {
+fn a_comment_heavy_gzip_is_read_with_the_hash_of_the_whole_input() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = b"#".to_vec();
     text.extend(std::iter::repeat_n(b'x', 8 << 20));
