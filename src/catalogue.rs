@@ -13,11 +13,15 @@ pub struct Catalogue {
     pub samples: Vec<String>,
     /// channels × samples counts, rows in the context's canonical order.
     pub counts: Mat<f64>,
+    /// Things accepted while reading but worth telling the user (e.g. an ignored empty
+    /// last column); callers log them and record them in their summary.
+    pub warnings: Vec<String>,
 }
 
 impl Catalogue {
     /// Read a catalogue from a file (`-` = standard input); see [`crate::table`] for the
-    /// accepted layouts.
+    /// accepted layouts. Comment lines are dropped while reading, so memory follows the
+    /// table; input past [`crate::table::MAX_INPUT_BYTES`] is refused.
     pub fn read(path: &str) -> Result<Catalogue, TableError> {
         Ok(Self::from_table(table::read(path, ValueKind::Counts)?))
     }
@@ -48,6 +52,7 @@ impl Catalogue {
             context: t.context,
             samples: t.columns,
             counts: t.values,
+            warnings: t.warnings,
         }
     }
 
@@ -59,6 +64,7 @@ impl Catalogue {
             context,
             samples,
             counts,
+            warnings: Vec::new(),
         }
     }
 
@@ -103,6 +109,7 @@ impl Catalogue {
                 context: self.context,
                 samples: keep.iter().map(|&j| self.samples[j].clone()).collect(),
                 counts,
+                warnings: self.warnings.clone(),
             },
             dropped,
         )

@@ -299,4 +299,78 @@ mod tests {
         assert_eq!(sbs96_from_parts("C>A", "ATA"), None);
         assert_eq!(sbs96_from_parts("G>A", "AGA"), None);
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn toggled(label: &str, flips: &[bool]) -> String {
+            label
+                .chars()
+                .zip(flips.iter().cycle())
+                .map(|(c, &f)| match (f, c.is_ascii_uppercase()) {
+                    (false, _) => c,
+                    (true, true) => c.to_ascii_lowercase(),
+                    (true, false) => c.to_ascii_uppercase(),
+                })
+                .collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Every label of every context, in any letter case, padded and quoted, is
+            /// recognised as itself and as its context only.
+            #[test]
+            fn any_spelling_of_a_label_is_its_canonical_label(
+                c in 0usize..3,
+                i in any::<prop::sample::Index>(),
+                flips in prop::collection::vec(any::<bool>(), 1..12),
+                left in "[ \t]{0,2}",
+                right in "[ \t]{0,2}",
+                quote in any::<bool>(),
+            ) {
+                let ctx = Context::ALL[c];
+                let label = &ctx.labels()[i.index(ctx.len())];
+                let mut s = toggled(label, &flips);
+                if quote {
+                    s = format!("\"{s}\"");
+                }
+                let s = format!("{left}{s}{right}");
+                prop_assert_eq!(ctx.canonical_label(&s), Some(label.as_str()));
+                prop_assert_eq!(Context::detect(&s), Some(ctx));
+                for other in Context::ALL.into_iter().filter(|&o| o != ctx) {
+                    prop_assert_eq!(other.canonical_label(&s), None);
+                }
+            }
+
+            /// COSMIC's two-column spelling of any SBS96 channel, in any case, builds it.
+            #[test]
+            fn cosmic_parts_of_any_sbs96_channel_build_it(
+                i in 0usize..96,
+                flips in prop::collection::vec(any::<bool>(), 1..8),
+            ) {
+                let label = &Context::Sbs96.labels()[i];
+                let c: Vec<char> = label.chars().collect();
+                let class = toggled(&format!("{}>{}", c[2], c[4]), &flips);
+                let tri = toggled(&format!("{}{}{}", c[0], c[2], c[6]), &flips);
+                let built = sbs96_from_parts(&class, &tri);
+                prop_assert_eq!(built.as_deref(), Some(label.as_str()));
+            }
+
+            /// Arbitrary text never panics, and whatever is recognised is a real label.
+            #[test]
+            fn arbitrary_text_is_never_a_false_label(s in "\\PC{0,12}|[ACGTacgt\\[\\]>:0-9DelInsRM ]{0,12}") {
+                for c in Context::ALL {
+                    if let Some(l) = c.canonical_label(&s) {
+                        prop_assert!(c.labels().iter().any(|x| x == l));
+                        prop_assert_eq!(l, c.canonical_label(l).unwrap());
+                    }
+                }
+                if let Some(l) = sbs96_from_parts(&s, &s) {
+                    prop_assert!(Context::Sbs96.index_of(&l).is_some());
+                }
+            }
+        }
+    }
 }

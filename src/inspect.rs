@@ -1,8 +1,7 @@
 //! `mutasig inspect`: what a catalogue holds, and what may be wrong with it.
 
 use crate::catalogue::Catalogue;
-use crate::output::sha256_hex;
-use crate::table::{TableError, read_source};
+use crate::table::{TableError, plural, read_text};
 use serde::Serialize;
 
 /// Per-sample mutation burden.
@@ -56,11 +55,22 @@ pub fn median(xs: &[f64]) -> f64 {
     }
 }
 
-/// Read and describe a catalogue.
+/// Read and describe a catalogue. The input is streamed: comment lines are dropped as
+/// they are read (the hash still covers them), so memory follows the table.
 pub fn inspect(path: &str) -> Result<Inspection, TableError> {
-    let bytes = read_source(path)?;
-    let cat = Catalogue::parse(path, &bytes)?;
-    Ok(describe(path, &sha256_hex(&bytes), &cat))
+    let text = read_text(path)?;
+    let cat = Catalogue::parse(path, &text.bytes)?;
+    drop(text.bytes);
+    Ok(describe(path, &text.sha256, &cat))
+}
+
+/// "1 sample has" / "2 samples have".
+fn samples_have(n: usize) -> String {
+    format!(
+        "{} {}",
+        plural(n, "sample", "samples"),
+        if n == 1 { "has" } else { "have" }
+    )
 }
 
 /// Describe an already-read catalogue.
@@ -69,12 +79,16 @@ pub fn describe(path: &str, sha256: &str, cat: &Catalogue) -> Inspection {
     let zero = cat.zero_samples();
     let nonzero: Vec<f64> = totals.iter().copied().filter(|&t| t > 0.0).collect();
     let med = median(&totals);
-    let mut warnings = Vec::new();
+    // What the reader noticed (e.g. an ignored empty last column) comes first.
+    let mut warnings = cat.warnings.clone();
     if !zero.is_empty() {
         warnings.push(format!(
-            "{} sample(s) have no mutations and will be dropped by extract and assign: {}",
-            zero.len(),
-            zero.join(", ")
+            "{} no mutations and will be dropped by extract and assign: {}",
+            samples_have(zero.len()),
+            zero.iter()
+                .map(|s| crate::table::escape(s))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     let low: Vec<&String> = totals
@@ -85,8 +99,8 @@ pub fn describe(path: &str, sha256: &str, cat: &Catalogue) -> Inspection {
         .collect();
     if !low.is_empty() {
         warnings.push(format!(
-            "{} sample(s) have fewer than 100 mutations; their exposures will be uncertain",
-            low.len()
+            "{} fewer than 100 mutations; their exposures will be uncertain",
+            samples_have(low.len())
         ));
     }
     let nz_med = median(&nonzero);
@@ -96,7 +110,12 @@ pub fn describe(path: &str, sha256: &str, cat: &Catalogue) -> Inspection {
         .count();
     if hyper > 0 {
         warnings.push(format!(
-            "{hyper} sample(s) carry more than 10x the median burden (hypermutators); extract caps them by default (--normalize)"
+            "{} more than 10x the median burden (hypermutators); extract caps them by default (--normalize)",
+            if hyper == 1 {
+                "1 sample carries".to_string()
+            } else {
+                format!("{hyper} samples carry")
+            }
         ));
     }
     let empty_channels = (0..cat.counts.nrows())
@@ -104,7 +123,12 @@ pub fn describe(path: &str, sha256: &str, cat: &Catalogue) -> Inspection {
         .count();
     if empty_channels > 0 {
         warnings.push(format!(
-            "{empty_channels} channel(s) have no mutations in any sample"
+            "{} no mutations in any sample",
+            if empty_channels == 1 {
+                "1 channel has".to_string()
+            } else {
+                format!("{empty_channels} channels have")
+            }
         ));
     }
     if cat.n_samples() < 3 {
@@ -149,5 +173,79 @@ impl Inspection {
             s.push_str(&format!("warning          {w}\n"));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Context;
+    use faer::Mat;
+
+    fn catalogue(totals: &[f64]) -> Catalogue {
+        let counts = Mat::from_fn(
+            96,
+            totals.len(),
+            |i, j| if i == 0 { totals[j] } else { 0.0 },
+        );
+        Catalogue::new(
+            Context::Sbs96,
+            (0..totals.len()).map(|j| format!("s{j}")).collect(),
+            counts,
+        )
+    }
+
+    #[test]
+    fn warnings_say_1_sample_and_2_samples() {
+        let one = describe(
+            "x.tsv",
+            "",
+            &catalogue(&[0.0, 50.0, 1000.0, 1000.0, 20000.0]),
+        );
+        let text = one.warnings.join("\n");
+        assert!(text.contains("1 sample has no mutations"), "{text}");
+        assert!(
+            text.contains("1 sample has fewer than 100 mutations"),
+            "{text}"
+        );
+        assert!(text.contains("1 sample carries more than 10x"), "{text}");
+        assert!(text.contains("95 channels have no mutations"), "{text}");
+        assert!(!text.contains("(s)"), "{text}");
+        let two = describe("x.tsv", "", &catalogue(&[0.0, 0.0, 5.0, 7.0]));
+        let text = two.warnings.join("\n");
+        assert!(text.contains("2 samples have no mutations"), "{text}");
+        assert!(text.contains("2 samples have fewer than 100"), "{text}");
+    }
+
+    #[test]
+    fn reading_warnings_are_shown_first() {
+        let mut cat = catalogue(&[500.0, 600.0, 700.0]);
+        cat.warnings
+            .push("x.tsv: ignored an empty last column at the end of every line".into());
+        let i = describe("x.tsv", "", &cat);
+        assert!(
+            i.warnings[0].contains("empty last column"),
+            "{:?}",
+            i.warnings
+        );
+        assert!(
+            i.to_text()
+                .contains("warning          x.tsv: ignored an empty last column")
+        );
+    }
+
+    #[test]
+    fn inspect_hashes_the_whole_input_and_skips_comments() {
+        let mut text = String::from("# a comment\n");
+        text.push_str("MutationType\tS1\n");
+        for l in Context::Sbs96.labels() {
+            text.push_str(&format!("{l}\t2\n"));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.tsv");
+        std::fs::write(&p, &text).unwrap();
+        let i = inspect(p.to_str().unwrap()).unwrap();
+        assert_eq!(i.sha256, crate::output::sha256_hex(text.as_bytes()));
+        assert_eq!(i.total_mutations, 192.0);
     }
 }

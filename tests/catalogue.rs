@@ -265,3 +265,106 @@ fn zero_samples_are_reported() {
     assert_eq!(j["zero_samples"][0], "EMPTY");
     assert!(j["warnings"][0].as_str().unwrap().contains("EMPTY"));
 }
+
+#[test]
+fn counts_a_float_cannot_hold_are_refused_naming_the_cell() {
+    for v in ["9007199254740993", "9223372036854775808", "1e20", "1e308"] {
+        let e = bad("huge.tsv", &example_with(|_, r| r[20].1[3] = v.into()));
+        assert!(
+            e.contains("line 22, channel 'A[T>G]A', column 'PD4116a'")
+                && e.contains(&format!("'{v}'"))
+                && e.contains("2^53"),
+            "{v}: {e}"
+        );
+    }
+    let e = bad(
+        "half.tsv",
+        &example_with(|_, r| r[20].1[3] = "4503599627370496.5".into()),
+    );
+    assert!(e.contains("not a whole number"), "{e}");
+    // 2^53 itself is a count.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "max.tsv",
+        &example_with(|_, r| r[20].1[3] = "9007199254740992".into()),
+    );
+    assert!(inspect_json(&p)["burden"]["max"].as_f64().unwrap() >= 9007199254740992.0);
+}
+
+#[test]
+fn a_quote_problem_in_the_header_names_the_header_line() {
+    let mut text = b"# exported\n".to_vec();
+    text.extend(example_with(|h, _| h[3] = format!("\"{}", h[3])));
+    let e = bad("quote.tsv", &text);
+    assert!(
+        e.contains("quote.tsv: line 2: a field opened with '\"'"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_empty_last_column_is_ignored_and_inspect_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = inspect_json(&example());
+    let text = String::from_utf8(example_with(|_, _| {})).unwrap();
+    let p = write(&dir, "export.tsv", text.replace('\n', "\t\n").as_bytes());
+    let j = inspect_json(&p);
+    assert_eq!(j["samples"], 21);
+    assert_eq!(j["total_mutations"], reference["total_mutations"]);
+    assert!(
+        j["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("empty last column"),
+        "{}",
+        j["warnings"]
+    );
+    let out = mutasig().arg("inspect").arg(&p).output().unwrap();
+    assert!(out.status.success());
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        shown.contains("warning") && shown.contains("empty last column"),
+        "{shown}"
+    );
+    // A value in the unnamed column is still refused.
+    let tabbed = text.replace('\n', "\t\n");
+    let (header, rows) = tabbed.split_once('\n').unwrap();
+    let stray = format!("{header}\n{}", rows.replacen("\t\n", "\t9\n", 1));
+    let e = bad("stray.tsv", stray.as_bytes());
+    assert!(
+        e.contains("line 2: column 23 has no name in the header but holds '9'"),
+        "{e}"
+    );
+}
+
+#[test]
+fn doubled_quotes_in_a_sample_name_are_one_quote() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        &dir,
+        "quoted.tsv",
+        &example_with(|h, _| h[1] = "\"x\"\" y\"".into()),
+    );
+    assert_eq!(inspect_json(&p)["sample_names"][0], "x\" y");
+}
+
+#[test]
+fn a_comment_heavy_gzip_is_read_with_the_hash_of_the_whole_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = b"#".to_vec();
+    text.extend(std::iter::repeat_n(b'x', 8 << 20));
+    text.push(b'\n');
+    text.extend(std::fs::read(example()).unwrap());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&text).unwrap();
+    let p = write(&dir, "commented.tsv.gz", &gz.finish().unwrap());
+    let j = inspect_json(&p);
+    assert_eq!(j["samples"], 21);
+    use sha2::Digest;
+    let want: String = sha2::Sha256::digest(&text)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(j["sha256"], want);
+}
