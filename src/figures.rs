@@ -1,6 +1,6 @@
 //! Every figure of a mutasig output folder, drawn from the folder's files with [`crate::plot`].
 
-use crate::plot::{self, ExposureScale, Format, RankPoint, cosine};
+use crate::plot::{self, ExposureScale, Format, RankPoint, cosine, saturate, saturating_sum};
 use crate::report::{Folder, ReportError, parse_matrix, parse_num, parse_table};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -190,19 +190,31 @@ fn reconstructions(f: &Folder) -> Option<Recons> {
         if h.iter().zip(&map).any(|(x, m)| *x > 0.0 && m.is_none()) {
             return None;
         }
+        // saturating: products and sums of huge values from edited files must stay finite
         let rec: Vec<f64> = rows
             .iter()
             .map(|&r| {
-                h.iter()
-                    .zip(&map)
-                    .filter_map(|(x, m)| m.map(|c| x * sig.values[r][c]))
-                    .sum()
+                saturating_sum(
+                    h.iter()
+                        .zip(&map)
+                        .filter_map(|(x, m)| m.map(|c| x * sig.values[r][c])),
+                )
             })
             .collect();
         pairs.push((j, cj));
         recs.push(rec);
     }
     Some((cat.rows.clone(), pairs, recs))
+}
+
+/// A mutation count for a title: whole number, scientific from 1e15 on, never inf or NaN.
+fn count_text(x: f64) -> String {
+    let x = saturate(x);
+    if x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.3e}")
+    }
 }
 
 /// Draws every figure. `html`: the report's variant (SVG everywhere except a PNG exposure plot
@@ -430,7 +442,7 @@ pub(crate) fn make(f: &Folder, format: Format, html: bool) -> Result<Vec<Fig>, R
             if sigs.is_empty() {
                 continue;
             }
-            let title = format!("{sample} ({:.0} mutations)", tot(sample));
+            let title = format!("{sample} ({} mutations)", count_text(tot(sample)));
             let file = names.get(&format!("intervals_{}", sanitize(sample)));
             let r = plot::intervals(&sigs, &est, &lo, &hi, &title, format);
             push(

@@ -488,6 +488,100 @@ fn check_len(name: &str, got: usize, want: usize) -> Result<(), PlotError> {
     Ok(())
 }
 
+/// `x` made finite for drawing: NaN → 0, ±inf → ±`f64::MAX`.
+pub(crate) fn saturate(x: f64) -> f64 {
+    if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(-f64::MAX, f64::MAX)
+    }
+}
+
+/// Sum that never overflows to ±inf or NaN: every partial sum is saturated.
+pub(crate) fn saturating_sum(v: impl IntoIterator<Item = f64>) -> f64 {
+    v.into_iter().fold(0.0, |s, x| saturate(s + saturate(x)))
+}
+
+/// Largest |x| of the finite values (0 for none).
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0f64, |m, x| m.max(x.abs()))
+}
+
+/// Data magnitudes beyond which an axis is drawn in units of a power of ten.
+const UNIT_ABOVE: f64 = 1e100;
+const UNIT_BELOW: f64 = 1e-100;
+/// Ranges whose ends are all below this are drawn as an empty 0..1 axis.
+const NEGLIGIBLE: f64 = 1e-200;
+
+/// A finite, non-degenerate axis range on which plotters' tick computation terminates.
+///
+/// plotters computes ticks with a loop that never ends on an infinite or NaN range (`1.1 × 1e308`
+/// or `1e308 − (−1e308)` overflow to inf), and values near `f64::MAX` overflow when summed or
+/// widened. Charts are therefore built on display units: data divided by `unit`, a power of ten
+/// chosen (for magnitudes beyond 1e±100 only) so that both ends lie within ±10; tick labels
+/// multiply back. Invariants: `lo < hi`, both finite, `hi − lo` finite and not negligible.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Axis {
+    /// Lower end in display units.
+    lo: f64,
+    /// Upper end in display units.
+    hi: f64,
+    /// Data units per display unit (1 for ordinary data).
+    unit: f64,
+}
+
+impl Axis {
+    /// The axis over data values `lo..hi`, in either order; NaN counts as 0, ±inf as ±`f64::MAX`.
+    fn new(lo: f64, hi: f64) -> Self {
+        let (a, b) = (saturate(lo), saturate(hi));
+        let (lo, hi) = (a.min(b), a.max(b));
+        let m = lo.abs().max(hi.abs());
+        if m < NEGLIGIBLE {
+            return Axis {
+                lo: 0.0,
+                hi: 1.0,
+                unit: 1.0,
+            };
+        }
+        let unit = if (UNIT_BELOW..=UNIT_ABOVE).contains(&m) {
+            1.0
+        } else {
+            // m / unit in [1, 10); powi stays finite and normal for 1e-200 <= m <= f64::MAX
+            10f64.powi(m.log10().floor() as i32)
+        };
+        let (mut lo, mut hi) = (lo / unit, hi / unit);
+        let m = lo.abs().max(hi.abs());
+        if hi - lo <= 1e-9 * m {
+            // a single value: centre it with 10% room either side
+            lo -= 0.1 * m;
+            hi += 0.1 * m;
+        }
+        Axis { lo, hi, unit }
+    }
+
+    /// Display position of data value `v`, clamped to the axis.
+    fn pos(&self, v: f64) -> f64 {
+        (saturate(v) / self.unit).clamp(self.lo, self.hi)
+    }
+
+    /// Data value at display position `d` (for tick labels), saturated.
+    fn value(&self, d: f64) -> f64 {
+        saturate(d * self.unit)
+    }
+
+    /// Width of the axis in data units, saturated.
+    fn span(&self) -> f64 {
+        self.value(self.hi - self.lo)
+    }
+
+    /// The display range for `build_cartesian_2d`.
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
 /// Text width in pixels (falls back to a 0.6 em per character estimate if layout fails).
 fn text_width<DB: DrawingBackend>(a: &DrawingArea<DB, Shift>, s: &str, px: f64) -> u32 {
     a.estimate_text_size(s, &TextStyle::from(font(px)))
@@ -546,33 +640,51 @@ struct SpectrumPanel<'a> {
     values: Vec<f64>,
     title: &'a str,
     mode: YMode,
-    /// y range (min, max); the caller makes it non-degenerate.
-    range: (f64, f64),
+    /// y axis.
+    range: Axis,
     /// Whether to write the per-bar context labels under the bars.
     ticks: bool,
 }
 
-fn y_range(values: &[f64]) -> (f64, f64) {
+/// y axis of a bar chart: from min(0, values) to max(0, values) with 10% room.
+fn y_range(values: &[f64]) -> Axis {
     let max = values.iter().cloned().fold(0.0f64, f64::max);
     let min = values.iter().cloned().fold(0.0f64, f64::min);
-    let (lo, hi) = (min * 1.1, max * 1.1);
+    let (lo, hi) = (saturate(min * 1.1), saturate(max * 1.1));
     if hi - lo <= 1e-12 {
-        (0.0, 1.0)
+        Axis::new(0.0, 1.0)
     } else {
-        (lo, hi)
+        Axis::new(lo, hi)
     }
 }
 
 fn percent_label(v: f64, span: f64) -> String {
-    if span < 0.05 {
+    let p = saturate(v * 100.0);
+    if p.abs() >= 1e6 {
+        format!("{p:.1e}%")
+    } else if span < 0.05 {
         format!("{:.1}%", v * 100.0)
     } else {
         format!("{:.0}%", v * 100.0)
     }
 }
 
+/// A tick label with up to three decimals ("0.25", "1"), scientific beyond 1e7.
+fn plain_label(v: f64) -> String {
+    let v = saturate(v);
+    if v.abs() >= 1e7 || (v != 0.0 && v.abs() < 1e-3) {
+        return format!("{v:.1e}");
+    }
+    let s = format!("{:.3}", v);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
 fn count_label(v: f64) -> String {
-    if v.abs() >= 1e4 {
+    let v = saturate(v);
+    if v.abs() >= 1e7 {
+        format!("{v:.1e}")
+    } else if v.abs() >= 1e4 {
         format!("{:.0}k", v / 1000.0)
     } else if (v - v.round()).abs() < 1e-9 {
         format!("{:.0}", v)
@@ -634,12 +746,13 @@ where
         .margin_left(8)
         .x_label_area_size(bottom)
         .y_label_area_size(y_label_w)
-        .build_cartesian_2d(0f64..n as f64, p.range.0..p.range.1)?;
-    let span = p.range.1 - p.range.0;
+        .build_cartesian_2d(0f64..n as f64, p.range.range())?;
+    let axis = p.range;
+    let span = axis.span();
     let mode = p.mode;
     let fmt = move |v: &f64| match mode {
-        YMode::Percent => percent_label(*v, span),
-        YMode::Count => count_label(*v),
+        YMode::Percent => percent_label(axis.value(*v), span),
+        YMode::Count => count_label(axis.value(*v)),
     };
     chart
         .configure_mesh()
@@ -669,23 +782,23 @@ where
             .map(|(i, &v)| {
                 Rectangle::new(
                     [
-                        (i as f64 + gap, v.max(0.0)),
-                        (i as f64 + 1.0 - gap, v.min(0.0)),
+                        (i as f64 + gap, axis.pos(v.max(0.0))),
+                        (i as f64 + 1.0 - gap, axis.pos(v.min(0.0))),
                     ],
                     colors[i].filled(),
                 )
             }),
     )?;
-    if p.range.0 < 0.0 {
+    if axis.lo < 0.0 {
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(0.0, 0.0), (n as f64, 0.0)],
             BLACK.stroke_width(1),
         )))?;
     }
     let pa = chart.plotting_area();
-    let px = |x: f64| pa.map_coordinate(&(x, p.range.1)).0 - base.0;
-    let top = pa.map_coordinate(&(0.0, p.range.1)).1 - base.1;
-    let bottom_y = pa.map_coordinate(&(0.0, p.range.0)).1 - base.1;
+    let px = |x: f64| pa.map_coordinate(&(x, axis.hi)).0 - base.0;
+    let top = pa.map_coordinate(&(0.0, axis.hi)).1 - base.1;
+    let bottom_y = pa.map_coordinate(&(0.0, axis.lo)).1 - base.1;
     // Block strips with their labels inside.
     if kind != Kind::Other {
         let y0 = top - strip_h as i32 - 2;
@@ -744,10 +857,12 @@ where
 /// Puts `values` (input order) into plotting order; `as_percent` divides by the total.
 fn arrange(layout: &Layout, values: &[f64], as_percent: bool) -> Vec<f64> {
     let v: Vec<f64> = layout.order.iter().map(|&i| values[i]).collect();
-    if as_percent {
-        let total: f64 = v.iter().sum();
+    let m = max_abs(&v);
+    if as_percent && m > 0.0 {
+        // divide by the largest value first: the sum of values near f64::MAX overflows
+        let total: f64 = v.iter().map(|x| x / m).sum();
         let d = if total.abs() > 1e-300 { total } else { 1.0 };
-        v.into_iter().map(|x| x / d).collect()
+        v.into_iter().map(|x| x / m / d).collect()
     } else {
         v
     }
@@ -862,12 +977,18 @@ fn signature_panel_inner(
 }
 
 /// Cosine similarity with a guarded denominator (0 when either vector is all zero).
+/// Each vector is divided by its largest |value| first, so values near `f64::MAX` cannot overflow
+/// the products to inf (and the result to NaN); non-finite input gives 0.
 pub(crate) fn cosine(a: &[f64], b: &[f64]) -> f64 {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let (ma, mb) = (max_abs(a), max_abs(b));
+    if !(ma > 0.0 && mb > 0.0) || a.iter().chain(b).any(|x| !x.is_finite()) {
+        return 0.0;
+    }
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| (x / ma) * (y / mb)).sum();
+    let na: f64 = a.iter().map(|x| (x / ma).powi(2)).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| (x / mb).powi(2)).sum::<f64>().sqrt();
     if na * nb > 1e-300 {
-        dot / (na * nb)
+        (dot / (na * nb)).clamp(-1.0, 1.0)
     } else {
         0.0
     }
@@ -892,11 +1013,15 @@ pub fn reconstruction(
     let layout = layout_of(labels);
     let obs = arrange(&layout, observed, false);
     let rec = arrange(&layout, reconstructed, false);
-    let res: Vec<f64> = obs.iter().zip(&rec).map(|(o, r)| o - r).collect();
+    let res: Vec<f64> = obs.iter().zip(&rec).map(|(o, r)| saturate(o - r)).collect();
     let cos = cosine(&obs, &rec);
     let shared = y_range(&obs.iter().chain(&rec).cloned().collect::<Vec<_>>());
-    let m = res.iter().fold(0.0f64, |m, x| m.max(x.abs())) * 1.1;
-    let res_range = if m > 1e-12 { (-m, m) } else { (-1.0, 1.0) };
+    let m = saturate(max_abs(&res) * 1.1);
+    let res_range = if m > 1e-12 {
+        Axis::new(-m, m)
+    } else {
+        Axis::new(-1.0, 1.0)
+    };
     let t_obs = format!("{title} — observed (cosine {cos:.3})");
     let mk = |t: &'static str, v: Vec<f64>, r| (t, v, r);
     let rows = [
@@ -1014,12 +1139,19 @@ impl ExposureFigure<'_> {
         let k = self.signatures.len();
         let (_, h) = a.dim_in_pixel();
         let base = a.get_base_pixel();
-        let totals: Vec<f64> = self.exposures.iter().map(|e| e.iter().sum()).collect();
-        let ymax = if relative {
-            1.0
+        let axis = if relative {
+            Axis::new(0.0, 1.0)
         } else {
-            let m = totals.iter().cloned().fold(0.0, f64::max);
-            if m > 0.0 { m * 1.05 } else { 1.0 }
+            let m = self
+                .exposures
+                .iter()
+                .map(|e| saturating_sum(e.iter().copied()))
+                .fold(0.0, f64::max);
+            if m > 0.0 {
+                Axis::new(0.0, saturate(m * 1.05))
+            } else {
+                Axis::new(0.0, 1.0)
+            }
         };
         let labelled = n <= MAX_LABELLED_SAMPLES;
         let label_px = 11.0;
@@ -1040,12 +1172,12 @@ impl ExposureFigure<'_> {
             .margin_right(12)
             .x_label_area_size(bottom)
             .y_label_area_size(78)
-            .build_cartesian_2d(0f64..n as f64, 0f64..ymax)?;
+            .build_cartesian_2d(0f64..n as f64, axis.range())?;
         let fmt = move |v: &f64| {
             if relative {
                 percent_label(*v, 1.0)
             } else {
-                count_label(*v)
+                count_label(axis.value(*v))
             }
         };
         let mut mesh = chart.configure_mesh();
@@ -1069,7 +1201,8 @@ impl ExposureFigure<'_> {
         let pa = chart.plotting_area();
         let (xr, _) = (pa.get_x_axis_pixel_range(), pa.get_y_axis_pixel_range());
         let (left, width) = (xr.start - base.0, (xr.end - xr.start).max(1));
-        let ypix = |v: f64| pa.map_coordinate(&(0.0, v)).1 - base.1;
+        // y pixel of a display-unit value
+        let ypix = |d: f64| pa.map_coordinate(&(0.0, d.clamp(axis.lo, axis.hi))).1 - base.1;
         let bar_w = width as f64 / n.max(1) as f64;
         let gap = if bar_w >= 5.0 {
             (bar_w * 0.15).round() as i32
@@ -1082,16 +1215,21 @@ impl ExposureFigure<'_> {
         for (i, e) in self.exposures.iter().enumerate() {
             let x0 = left + (i as f64 * bar_w).floor() as i32 + gap / 2;
             let x1 = (left + ((i + 1) as f64 * bar_w).floor() as i32 - (gap - gap / 2)).max(x0 + 1);
-            let d = if relative {
-                if totals[i] > 0.0 { totals[i] } else { 1.0 }
+            // Stacks are summed in display units (absolute) or in units of the sample's largest
+            // exposure divided by its total (relative), so that huge exposures cannot overflow.
+            let (unit, d) = if relative {
+                let m = max_abs(e);
+                let total: f64 = e.iter().map(|v| v / m).sum();
+                (m, if total > 0.0 { total } else { 1.0 })
             } else {
-                1.0
+                (axis.unit, 1.0)
             };
             let mut cum = 0.0;
             for (s, &v) in e.iter().enumerate() {
                 if v <= 0.0 {
                     continue;
                 }
+                let v = v / unit;
                 let (y0, y1) = (ypix(cum / d), ypix((cum + v) / d));
                 cum += v;
                 rects.push(Rectangle::new(
@@ -1186,7 +1324,7 @@ impl Figure for RankFigure {
         DB::ErrorType: 'static,
     {
         let r = &self.rows;
-        let (x0, x1) = (r[0].rank as f64 - 0.5, r[r.len() - 1].rank as f64 + 0.5);
+        let xa = Axis::new(r[0].rank as f64 - 0.5, r[r.len() - 1].rank as f64 + 0.5);
         let fin = |v: f64| if v.is_finite() { Some(v) } else { None };
         let left_vals = r
             .iter()
@@ -1197,6 +1335,11 @@ impl Figure for RankFigure {
             .iter()
             .filter_map(|p| fin(p.cophenetic))
             .fold(0.0f64, f64::min);
+        let (left, right) = (Axis::new(lmin, saturate(lmax * 1.05)), Axis::new(cmin, 1.0));
+        let (left_fmt, right_fmt) = (
+            move |v: &f64| plain_label(left.value(*v)),
+            move |v: &f64| plain_label(right.value(*v)),
+        );
         draw_title(root, "Selection of the number of signatures", 18.0)?;
         let mut chart = ChartBuilder::on(root)
             .margin(10)
@@ -1204,14 +1347,15 @@ impl Figure for RankFigure {
             .x_label_area_size(50)
             .y_label_area_size(70)
             .right_y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, lmin..lmax * 1.05)?
-            .set_secondary_coord(x0..x1, cmin..1.0);
+            .build_cartesian_2d(xa.range(), left.range())?
+            .set_secondary_coord(xa.range(), right.range());
         chart
             .configure_mesh()
             .x_desc("Number of signatures")
             .y_desc("Stability / reconstruction error")
             .disable_x_mesh()
             .x_labels(0)
+            .y_label_formatter(&left_fmt)
             .axis_desc_style(font(14.0))
             .label_style(font(12.0))
             .bold_line_style(RGBColor(225, 225, 225))
@@ -1219,6 +1363,7 @@ impl Figure for RankFigure {
             .draw()?;
         chart
             .configure_secondary_axes()
+            .y_label_formatter(&right_fmt)
             .y_desc("Cophenetic correlation")
             .axis_desc_style(font(14.0))
             .label_style(font(12.0))
@@ -1226,7 +1371,9 @@ impl Figure for RankFigure {
         // Integer rank ticks, drawn by hand so every rank (and only ranks) is labelled.
         let base = root.get_base_pixel();
         for p in r {
-            let (x, y) = chart.plotting_area().map_coordinate(&(p.rank as f64, lmin));
+            let (x, y) = chart
+                .plotting_area()
+                .map_coordinate(&(xa.pos(p.rank as f64), left.lo));
             let (x, y) = (x - base.0, y - base.1);
             root.draw(&PathElement::new(vec![(x, y), (x, y + 5)], BLACK))?;
             root.draw(&Text::new(
@@ -1239,7 +1386,7 @@ impl Figure for RankFigure {
         let band = RGBColor(255, 224, 130);
         chart
             .draw_series(std::iter::once(Rectangle::new(
-                [(sel - 0.35, lmin), (sel + 0.35, lmax * 1.05)],
+                [(xa.pos(sel - 0.35), left.lo), (xa.pos(sel + 0.35), left.hi)],
                 band.mix(0.6).filled(),
             )))?
             .label(format!("selected rank = {}", self.selected))
@@ -1265,7 +1412,7 @@ impl Figure for RankFigure {
         for (name, get, color) in series {
             let pts: Vec<(f64, f64)> = r
                 .iter()
-                .filter_map(|p| fin(get(p)).map(|v| (p.rank as f64, v)))
+                .filter_map(|p| fin(get(p)).map(|v| (xa.pos(p.rank as f64), left.pos(v))))
                 .collect();
             chart
                 .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))?
@@ -1278,7 +1425,7 @@ impl Figure for RankFigure {
         let green = RGBColor(44, 160, 44);
         let pts: Vec<(f64, f64)> = r
             .iter()
-            .filter_map(|p| fin(p.cophenetic).map(|v| (p.rank as f64, v)))
+            .filter_map(|p| fin(p.cophenetic).map(|v| (xa.pos(p.rank as f64), right.pos(v))))
             .collect();
         chart
             .draw_secondary_series(LineSeries::new(pts.clone(), green.stroke_width(2)))?
@@ -1389,8 +1536,13 @@ impl Figure for HeatmapFigure<'_> {
                     c.filled(),
                 ))?;
                 if show_values {
+                    let text = if v.abs() < 1e6 {
+                        format!("{v:.2}")
+                    } else {
+                        format!("{v:.1e}")
+                    };
                     root.draw(&Text::new(
-                        format!("{v:.2}"),
+                        text,
                         ((xs(j) + xs(j + 1)) / 2, (ys(i) + ys(i + 1)) / 2),
                         text_style(vpx, contrast(c), HPos::Center, VPos::Center),
                     ))?;
@@ -1504,20 +1656,25 @@ impl Figure for IntervalFigure<'_> {
             + 14;
         let hi = self.upper.iter().cloned().fold(0.0f64, f64::max);
         let lo = self.lower.iter().cloned().fold(0.0f64, f64::min);
-        let hi = if hi - lo > 1e-12 { hi * 1.05 } else { lo + 1.0 };
+        let hi = if hi - lo > 1e-12 {
+            saturate(hi * 1.05)
+        } else {
+            lo + 1.0
+        };
+        let xa = Axis::new(lo, hi);
         let mut chart = ChartBuilder::on(root)
             .margin(10)
             .margin_top(40)
             .margin_right(25)
             .x_label_area_size(45)
             .y_label_area_size(lab_w)
-            .build_cartesian_2d(lo..hi, 0f64..k as f64)?;
+            .build_cartesian_2d(xa.range(), 0f64..k as f64)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(0)
             .x_desc("Mutations attributed (point estimate, 95% interval)")
-            .x_label_formatter(&|v| count_label(*v))
+            .x_label_formatter(&|v| count_label(xa.value(*v)))
             .axis_desc_style(font(14.0))
             .label_style(font(12.0))
             .bold_line_style(RGBColor(225, 225, 225))
@@ -1527,14 +1684,14 @@ impl Figure for IntervalFigure<'_> {
         let blue = RGBColor(31, 119, 180);
         for i in 0..k {
             let y = yc(i);
-            let (l, u) = (self.lower[i], self.upper[i]);
+            let (l, u) = (xa.pos(self.lower[i]), xa.pos(self.upper[i]));
             chart.draw_series([
                 PathElement::new(vec![(l, y), (u, y)], BLACK.stroke_width(2)),
                 PathElement::new(vec![(l, y - 0.2), (l, y + 0.2)], BLACK.stroke_width(2)),
                 PathElement::new(vec![(u, y - 0.2), (u, y + 0.2)], BLACK.stroke_width(2)),
             ])?;
             chart.draw_series(std::iter::once(Circle::new(
-                (self.estimate[i], y),
+                (xa.pos(self.estimate[i]), y),
                 5,
                 blue.filled(),
             )))?;
@@ -1544,7 +1701,7 @@ impl Figure for IntervalFigure<'_> {
         let px = (pa.dim_in_pixel().1 as f64 / k as f64 * 0.7).min(lab_px);
         if px >= 6.0 {
             for (i, s) in self.signatures.iter().enumerate() {
-                let y = pa.map_coordinate(&(lo, yc(i))).1 - base.1;
+                let y = pa.map_coordinate(&(xa.lo, yc(i))).1 - base.1;
                 root.draw(&Text::new(
                     clip_label(s, 30),
                     (x_left - 8, y),
@@ -2287,5 +2444,185 @@ mod tests {
         assert!(spectrum(&sbs, &[0.0; 96], "zero", true, Format::Svg).is_ok());
         let neg: Vec<f64> = values(96, 5).iter().map(|x| x - 0.5).collect();
         assert!(spectrum(&sbs, &neg, "signed", false, Format::Png).is_ok());
+    }
+    /// Runs `f` on its own thread and fails the test if it takes more than 10 s: plotters' tick
+    /// loop never ends on an infinite range, and a hang must fail, not stall the suite.
+    fn within_10s<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+            Ok(v) => v,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("{what}: hangs (> 10 s)"),
+            Err(e) => panic!("{what}: panicked ({e})"),
+        }
+    }
+
+    /// The SVG parses and has no NaN or inf anywhere (coordinates, labels, titles).
+    fn assert_clean(what: &str, svg: &[u8]) {
+        let s = doc_text(svg);
+        roxmltree::Document::parse(&s).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(
+            !s.contains("NaN") && !s.contains("inf"),
+            "{what}: NaN or inf in SVG"
+        );
+    }
+
+    const TWO_53: f64 = 9_007_199_254_740_992.0;
+
+    #[test]
+    fn axis_is_finite_and_ticks_terminate() {
+        use plotters::coord::ranged1d::Ranged;
+        use plotters::coord::types::RangedCoordf64;
+        let cases = [
+            (0.0, 1e308),
+            (0.0, 1.7e308),
+            (0.0, f64::MAX),
+            (-f64::MAX, f64::MAX),
+            (f64::NEG_INFINITY, f64::INFINITY),
+            (0.0, f64::INFINITY),
+            (f64::NAN, 1.0),
+            (f64::NAN, f64::NAN),
+            (0.0, 0.0),
+            (5.0, 5.0),
+            (-1e300, -1e300),
+            (1e-310, 1e-310),
+            (0.0, 1e-150),
+            (0.0, TWO_53),
+            (TWO_53, TWO_53 + 2.0),
+            (1.8446744073709552e19, 1.8446744073709552e19),
+            (3.0, -2.0),
+        ];
+        for (lo, hi) in cases {
+            let a = Axis::new(lo, hi);
+            assert!(
+                a.lo.is_finite() && a.hi.is_finite() && a.lo < a.hi && (a.hi - a.lo).is_finite(),
+                "{lo}..{hi} -> {a:?}"
+            );
+            assert!(a.lo.abs().max(a.hi.abs()) <= 1e101, "{lo}..{hi} -> {a:?}");
+            let ticks = within_10s(&format!("ticks of {lo}..{hi}"), move || {
+                RangedCoordf64::from(a.range()).key_points(6)
+            });
+            assert!(
+                !ticks.is_empty() && ticks.len() <= 6,
+                "{lo}..{hi}: {ticks:?}"
+            );
+            for t in ticks {
+                for label in [count_label(a.value(t)), percent_label(a.value(t), a.span())] {
+                    assert!(!label.contains("inf") && !label.contains("NaN"), "{label}");
+                }
+            }
+            assert_eq!(a.pos(f64::INFINITY), a.hi);
+            assert_eq!(a.pos(f64::NEG_INFINITY), a.lo);
+        }
+        // Ordinary data keep their own units (unchanged tick labels).
+        assert_eq!(Axis::new(0.0, 1500.0).unit, 1.0);
+        assert_eq!(Axis::new(0.0, TWO_53).unit, 1.0);
+        assert_eq!(count_label(1.5e308), "1.5e308");
+        assert_eq!(count_label(f64::INFINITY), count_label(f64::MAX));
+    }
+
+    /// Every figure kind on values 1e308, 1.7e308, f64::MAX, 2^53 and 0 (also mixed signs, all-zero
+    /// columns and a single sample): each finishes, and its SVG is valid without NaN or inf.
+    #[test]
+    fn huge_and_degenerate_values_draw_quickly() {
+        for big in [1e308, 1.7e308, f64::MAX, TWO_53, 0.0] {
+            within_10s(&format!("figures of {big:e}"), move || {
+                let start = std::time::Instant::now();
+                let sbs = alphabetical_sbs();
+                let mut one = vec![0.0; 96];
+                one[5] = big;
+                let all = vec![big; 96];
+                let signed: Vec<f64> = (0..96)
+                    .map(|i| if i % 2 == 0 { big } else { -big })
+                    .collect();
+                let c = Format::Svg;
+                let mut svgs = vec![
+                    ("spectrum one", spectrum(&sbs, &one, "t", false, c).unwrap()),
+                    ("spectrum all", spectrum(&sbs, &all, "t", false, c).unwrap()),
+                    ("spectrum %", spectrum(&sbs, &all, "t", true, c).unwrap()),
+                    (
+                        "spectrum signed",
+                        spectrum(&sbs, &signed, "t", false, c).unwrap(),
+                    ),
+                    (
+                        "panel",
+                        signature_panel(
+                            &sbs,
+                            &[("a".into(), all.clone()), ("b".into(), one.clone())],
+                            c,
+                        )
+                        .unwrap(),
+                    ),
+                    (
+                        "reconstruction",
+                        reconstruction(&sbs, &all, &signed, "t", c).unwrap(),
+                    ),
+                    (
+                        "reconstruction zero",
+                        reconstruction(&sbs, &one, &[0.0; 96], "t", c).unwrap(),
+                    ),
+                ];
+                let k = names("SBS", 3);
+                let samples = names("s", 3);
+                for (what, e) in [
+                    ("exposures single", vec![vec![big; 3]]),
+                    (
+                        "exposures zero column",
+                        vec![vec![big, 0.0, big], vec![0.0; 3], vec![1.0, 0.0, 2.0]],
+                    ),
+                ] {
+                    let n = e.len();
+                    svgs.push((
+                        what,
+                        exposures(&samples[..n], &k, &e, ExposureScale::Both, "t", c).unwrap(),
+                    ));
+                }
+                let rows: Vec<RankPoint> = (1..=3)
+                    .map(|r| RankPoint {
+                        rank: r,
+                        stability_mean: big,
+                        stability_min: -big,
+                        reconstruction_error: big,
+                        cophenetic: -big,
+                    })
+                    .collect();
+                svgs.push(("rank", rank_selection(&rows, 2, c).unwrap()));
+                let one_rank = [RankPoint {
+                    rank: usize::MAX,
+                    ..rows[0]
+                }];
+                svgs.push((
+                    "rank huge",
+                    rank_selection(&one_rank, usize::MAX, c).unwrap(),
+                ));
+                svgs.push((
+                    "intervals",
+                    intervals(&k, &[big, 0.0, big], &[-big, 0.0, 0.0], &[big; 3], "t", c).unwrap(),
+                ));
+                svgs.push((
+                    "heatmap",
+                    cosine_heatmap(&k, &k, &vec![vec![big; 3]; 3], "t", c).unwrap(),
+                ));
+                for (what, svg) in &svgs {
+                    assert_clean(&format!("{what} of {big:e}"), svg);
+                }
+                // PNG shares the geometry; one of each main kind.
+                spectrum(&sbs, &all, "t", false, Format::Png).unwrap();
+                exposures(
+                    &samples[..1],
+                    &k,
+                    &[vec![big; 3]],
+                    ExposureScale::Both,
+                    "t",
+                    Format::Png,
+                )
+                .unwrap();
+                start.elapsed()
+            });
+        }
+        assert!(cosine(&[1.7e308, 1.7e308], &[1.7e308, 1.7e308]) > 0.999);
+        assert_eq!(cosine(&[f64::MAX, 0.0], &[0.0, f64::MAX]), 0.0);
     }
 }
