@@ -29,7 +29,9 @@ fn example_spectra_as_svg_and_png() {
         svg.to_str().unwrap(),
     ]);
     let files = files_in(&svg);
-    assert_eq!(files.len(), 21);
+    // 21 figures and the manifest of what mutasig wrote
+    assert_eq!(files.len(), 22);
+    assert!(svg.join(".mutasig-manifest").is_file());
     let (header, rows) = example_rows();
     for (j, sample) in header[1..].iter().enumerate() {
         let text = std::fs::read_to_string(svg.join(format!("{sample}.svg"))).unwrap();
@@ -48,7 +50,10 @@ fn example_spectra_as_svg_and_png() {
         "--kind",
         "panel",
     ]);
-    let files = files_in(&png);
+    let files: Vec<_> = files_in(&png)
+        .into_iter()
+        .filter(|p| !p.ends_with(".mutasig-manifest"))
+        .collect();
     assert_eq!(files.len(), 1);
     let img = image::open(&files[0]).expect("PNG decodes");
     assert!(
