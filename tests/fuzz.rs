@@ -871,8 +871,10 @@ fn check(dir: &Path, plan: &Plan, pre: &HashSet<PathBuf>, o: &Outcome) -> Vec<St
     let new: Vec<&PathBuf> = files.iter().filter(|p| !pre.contains(*p)).collect();
     for p in &new {
         let name = p.file_name().unwrap_or_default().to_string_lossy();
-        if name.starts_with('.') && name.contains(".partial") {
-            why.push(format!("staging folder left behind: {}", p.display()));
+        if name.starts_with('.')
+            && (name.contains(".partial") || name.contains(".tmp") || name.ends_with(".mutasig-lock"))
+        {
+            why.push(format!("work file left behind: {}", p.display()));
         }
         let ext = p.extension().map(|e| e.to_string_lossy().to_string());
         if matches!(ext.as_deref(), Some("tsv") | Some("json")) {
@@ -1056,12 +1058,16 @@ fn fuzz_commands() {
     );
 }
 
-/// A few seconds with a fixed seed, so that CI compiles and exercises the harness. Findings are
-/// printed and saved but do not fail this test; the ignored session is the gate.
+/// A few seconds with a fixed seed, so that CI exercises the harness and its checks.
 #[test]
 fn fuzz_smoke() {
     let st = fuzz(3.0, 1);
     assert!(st.runs > 0);
+    assert_eq!(
+        st.failures, 0,
+        "{} failing runs, reproducers under target/fuzz-failures/",
+        st.failures
+    );
 }
 
 /// The checks themselves: NaN values, staging folders, leftovers after a failure.
