@@ -24,6 +24,7 @@
 pub mod poisson;
 
 use crate::nnls::{NnlsError, NnlsWorkspace, gram, gram_sq_residual, nnls_gram};
+use crate::settings::{Interval, SettingsError, show};
 use faer::{Mat, MatRef};
 use poisson::{Dense, PoissonWorkspace};
 use rand_distr::{Binomial, Distribution};
@@ -99,6 +100,9 @@ pub enum AssignError {
     /// The NNLS solver rejected its input.
     #[error(transparent)]
     Nnls(#[from] NnlsError),
+    /// A threshold out of range ([`AssignConfig::check`]).
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 /// How the improvement of a fit is measured during selection.
@@ -178,10 +182,7 @@ impl AssignConfig {
             .map(|g| g.iter().filter_map(|n| find(n)).collect::<Vec<_>>())
             .filter(|g| g.len() >= 2)
             .collect();
-        let (add_threshold, remove_threshold) = match criterion {
-            Criterion::LikelihoodRatio => (DEFAULT_LR_ADD, DEFAULT_LR_REMOVE),
-            Criterion::RelativeL2 => (DEFAULT_L2_ADD, DEFAULT_L2_REMOVE),
-        };
+        let (add_threshold, remove_threshold) = criterion.default_thresholds();
         Self {
             criterion,
             add_threshold,
@@ -192,6 +193,72 @@ impl AssignConfig {
             overdispersion: true,
             min_l2_gain: DEFAULT_MIN_L2_GAIN,
         }
+    }
+}
+
+impl Criterion {
+    /// Allowed `--add-threshold` and `--remove-threshold`: any finite `2·ΔlogL ≥ 0` for
+    /// the likelihood ratio; a change of the relative L2 error, which lies in [0, 1], for
+    /// relative L2 (a threshold of 1 or more could never be met).
+    pub fn threshold_range(self) -> Interval {
+        match self {
+            Criterion::LikelihoodRatio => Interval::at_least(0.0),
+            Criterion::RelativeL2 => Interval::closed_open(0.0, 1.0),
+        }
+    }
+
+    /// The default (add, remove) thresholds.
+    pub fn default_thresholds(self) -> (f64, f64) {
+        match self {
+            Criterion::LikelihoodRatio => (DEFAULT_LR_ADD, DEFAULT_LR_REMOVE),
+            Criterion::RelativeL2 => (DEFAULT_L2_ADD, DEFAULT_L2_REMOVE),
+        }
+    }
+
+    /// The `--criterion` value.
+    pub fn flag_value(self) -> &'static str {
+        match self {
+            Criterion::LikelihoodRatio => "likelihood",
+            Criterion::RelativeL2 => "l2",
+        }
+    }
+}
+
+/// Allowed `--min-l2-gain`: a decrease of the relative L2 error, which lies in [0, 1].
+pub const MIN_L2_GAIN: Interval = Interval::closed_open(0.0, 1.0);
+
+impl AssignConfig {
+    /// Checks the thresholds for the criterion (indices are checked against the reference
+    /// by [`Refitter::new`], which also runs this).
+    ///
+    /// # Errors
+    ///
+    /// The first threshold out of range, named by its command-line flag.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        let range = self.criterion.threshold_range();
+        range.check("--add-threshold", self.add_threshold)?;
+        range.check("--remove-threshold", self.remove_threshold)?;
+        if self.remove_threshold > self.add_threshold {
+            return Err(SettingsError::new(
+                "--remove-threshold",
+                show(self.remove_threshold),
+                format!(
+                    "must not be above the add threshold {} (--add-threshold): removal must be \
+                     easier than addition or selection can cycle",
+                    show(self.add_threshold)
+                ),
+            ));
+        }
+        MIN_L2_GAIN.check("--min-l2-gain", self.min_l2_gain)?;
+        if self.min_l2_gain > 0.0 && self.criterion != Criterion::LikelihoodRatio {
+            return Err(SettingsError::new(
+                "--min-l2-gain",
+                show(self.min_l2_gain),
+                "applies to --criterion likelihood only (the l2 criterion's own thresholds are \
+                 --add-threshold and --remove-threshold)",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -452,16 +519,7 @@ impl Refitter {
                 check(j)?;
             }
         }
-        for (name, t) in [("add", cfg.add_threshold), ("remove", cfg.remove_threshold)] {
-            if !t.is_finite() || t < 0.0 {
-                return Err(AssignError::Config(format!("{name} threshold {t}")));
-            }
-        }
-        if cfg.remove_threshold > cfg.add_threshold {
-            return Err(AssignError::Config(
-                "remove threshold above add threshold lets selection cycle".into(),
-            ));
-        }
+        cfg.check()?;
         let mut is_background = vec![false; k];
         for &j in &cfg.background {
             is_background[j] = true;

@@ -9,6 +9,7 @@ use crate::extract::round_conserving_sums;
 use crate::matching;
 use crate::output::{OutputDir, Tsv, fmt_float, matrix_tsv};
 use crate::reference::SignatureSet;
+use crate::settings::{SettingsError, check_count, show};
 use faer::Mat;
 use serde::Serialize;
 
@@ -35,18 +36,284 @@ pub struct AssignSettings {
     pub min_l2_gain: f64,
 }
 
-/// Build the selection config for `reference`: background by name (missing names are
-/// reported, not fatal), connected groups whose members are all present.
+/// Largest `--bootstrap`: every replicate refits every sample with selection, so 10,000
+/// replicates already cost 10,000 assignments (100–1,000 give stable 95% intervals).
+pub const MAX_BOOTSTRAP: usize = 10_000;
+
+/// What is asked of `mutasig assign` (or `assign --decompose`), as given on the command
+/// line and before anything is read. [`AssignOptions::check`] validates the numbers,
+/// [`AssignOptions::check_names`] the signature names against the reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignOptions {
+    /// The catalogue to fit (`None` with `decompose`).
+    pub input: Option<String>,
+    /// Signatures to decompose into the reference instead of fitting samples.
+    pub decompose: Option<String>,
+    /// Selection criterion.
+    pub criterion: Criterion,
+    /// `--add-threshold` (`None`: the criterion's default).
+    pub add_threshold: Option<f64>,
+    /// `--remove-threshold` (`None`: the criterion's default).
+    pub remove_threshold: Option<f64>,
+    /// `--min-l2-gain` (`None`: [`crate::assign::DEFAULT_MIN_L2_GAIN`]).
+    pub min_l2_gain: Option<f64>,
+    /// Scale likelihood thresholds by the sample's overdispersion.
+    pub overdispersion: bool,
+    /// Bootstrap replicates (0 = none).
+    pub bootstrap: usize,
+    /// Background signatures or groups (`None`: the default, `Some(empty)`: none).
+    pub background: Option<Vec<String>>,
+    /// Only these signatures or groups (empty: all).
+    pub include: Vec<String>,
+    /// Leave out these signatures or groups.
+    pub exclude: Vec<String>,
+}
+
+impl AssignOptions {
+    /// The selection settings these options give (indices come from the reference).
+    fn thresholds(&self) -> AssignConfig {
+        let (add, remove) = self.criterion.default_thresholds();
+        AssignConfig {
+            criterion: self.criterion,
+            add_threshold: self.add_threshold.unwrap_or(add),
+            remove_threshold: self.remove_threshold.unwrap_or(remove),
+            overdispersion: self.overdispersion,
+            min_l2_gain: self
+                .min_l2_gain
+                .unwrap_or(crate::assign::DEFAULT_MIN_L2_GAIN),
+            ..AssignConfig::default()
+        }
+    }
+
+    /// Checks everything that needs no file: the input mode, the thresholds for the
+    /// criterion, and the bootstrap count.
+    ///
+    /// # Errors
+    ///
+    /// The first setting out of range, named by its command-line flag.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        if let Some(sigs) = &self.decompose {
+            if let Some(input) = &self.input {
+                return Err(SettingsError::new(
+                    "--decompose",
+                    sigs.clone(),
+                    format!(
+                        "takes no CATALOGUE argument (got '{input}'): use either \
+                         `assign CATALOGUE` or `assign --decompose SIGNATURES`"
+                    ),
+                ));
+            }
+            // decomposition has fixed settings (DecomposeConfig): refuse flags it would ignore
+            let ignored: [(&'static str, Option<String>); 5] = [
+                ("--add-threshold", self.add_threshold.map(show)),
+                ("--remove-threshold", self.remove_threshold.map(show)),
+                ("--min-l2-gain", self.min_l2_gain.map(show)),
+                (
+                    "--bootstrap",
+                    (self.bootstrap > 0).then(|| self.bootstrap.to_string()),
+                ),
+                (
+                    "--background",
+                    self.background.as_ref().map(|b| b.join(",")),
+                ),
+            ];
+            if let Some((flag, Some(value))) = ignored.into_iter().find(|x| x.1.is_some()) {
+                return Err(SettingsError::new(
+                    flag,
+                    value,
+                    "not used by --decompose, which has fixed settings; drop it",
+                ));
+            }
+        } else if self.input.is_none() {
+            return Err(SettingsError::new(
+                "CATALOGUE",
+                "(none)",
+                "give a catalogue to fit, or --decompose SIGNATURES",
+            ));
+        }
+        let cfg = self.thresholds();
+        let range = self.criterion.threshold_range();
+        let criterion = self.criterion.flag_value();
+        for (flag, v) in [
+            ("--add-threshold", cfg.add_threshold),
+            ("--remove-threshold", cfg.remove_threshold),
+        ] {
+            if !range.contains(v) {
+                return Err(SettingsError::new(
+                    flag,
+                    show(v),
+                    format!("expected {range} for --criterion {criterion}"),
+                ));
+            }
+        }
+        if cfg.remove_threshold > cfg.add_threshold {
+            let why = "removal must be easier than addition or selection can cycle";
+            let (add, remove) = (show(cfg.add_threshold), show(cfg.remove_threshold));
+            return Err(match (self.add_threshold, self.remove_threshold) {
+                (Some(_), None) => SettingsError::new(
+                    "--add-threshold",
+                    add,
+                    format!(
+                        "must not be below the --criterion {criterion} default --remove-threshold {remove}: {why}"
+                    ),
+                ),
+                (None, _) => SettingsError::new(
+                    "--remove-threshold",
+                    remove,
+                    format!(
+                        "must not be above the --criterion {criterion} default --add-threshold {add}: {why}"
+                    ),
+                ),
+                (Some(_), Some(_)) => SettingsError::new(
+                    "--remove-threshold",
+                    remove,
+                    format!("must not be above --add-threshold {add}: {why}"),
+                ),
+            });
+        }
+        cfg.check()?;
+        check_count("--bootstrap", self.bootstrap, 0, MAX_BOOTSTRAP)?;
+        Ok(())
+    }
+
+    /// Checks that every `--background`, `--include` and `--exclude` name or group matches
+    /// at least one signature of one of `references` (the sets the data may be fitted
+    /// with: a `--signatures` file, or the bundled COSMIC sets of every context, see
+    /// [`candidate_references`]), that all of them fit the same set, and that the
+    /// selection leaves a signature.
+    pub fn check_names(&self, references: &[SignatureSet]) -> Result<(), SettingsError> {
+        let lists: [(&'static str, &[String]); 3] = [
+            ("--background", self.background.as_deref().unwrap_or(&[])),
+            ("--include", &self.include),
+            ("--exclude", &self.exclude),
+        ];
+        let items: Vec<(&'static str, &str)> = lists
+            .iter()
+            .flat_map(|(flag, list)| {
+                list.iter()
+                    .map(|x| x.trim())
+                    .filter(|x| !x.is_empty())
+                    .map(move |x| (*flag, x))
+            })
+            .collect();
+        if items.is_empty() || references.is_empty() {
+            return Ok(());
+        }
+        // the set that knows the most of the names (first on ties: SBS96 before DBS78, ID83)
+        let unknown = |set: &SignatureSet| -> Vec<(&'static str, &str)> {
+            items
+                .iter()
+                .copied()
+                .filter(|(_, item)| !matches_any(set, item))
+                .collect()
+        };
+        let (set, missing) = references
+            .iter()
+            .map(|r| (r, unknown(r)))
+            .min_by_key(|(_, m)| m.len())
+            .expect("references is not empty");
+        if let Some(&(flag, item)) = missing.first() {
+            if let Some(other) = references.iter().find(|r| matches_any(r, item)) {
+                return Err(SettingsError::new(
+                    flag,
+                    item.to_string(),
+                    format!(
+                        "is in {}, but the other names are in {}; give names of one context",
+                        other.source, set.source
+                    ),
+                ));
+            }
+            let close = crate::reference::close_matches(item, &set.names);
+            let hint = if close.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", close.join(", "))
+            };
+            return Err(SettingsError::new(
+                flag,
+                item.to_string(),
+                format!("matches no signature or group of {}{hint}", set.source),
+            ));
+        }
+        if set.select(&self.include, &self.exclude).is_err() {
+            return Err(SettingsError::new(
+                "--exclude",
+                self.exclude.join(","),
+                format!(
+                    "leaves no signature of {} to fit{}",
+                    set.source,
+                    if self.include.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" with --include {}", self.include.join(","))
+                    }
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether a name or group matches at least one signature of `set`.
+fn matches_any(set: &SignatureSet, item: &str) -> bool {
+    set.names.iter().any(|n| n.eq_ignore_ascii_case(item))
+        || crate::reference::group_members(item, &set.names).is_some_and(|m| !m.is_empty())
+}
+
+/// The reference sets a catalogue may be fitted with under `choice`, without reading the
+/// catalogue: the `--signatures` file (read here), or the bundled COSMIC set of every
+/// context available for the version, genome and exome choice (compiled in, no file read).
+pub fn candidate_references(
+    choice: &crate::reference::ReferenceChoice,
+) -> Result<Vec<SignatureSet>, crate::reference::ReferenceError> {
+    if let Some(path) = &choice.file {
+        return Ok(vec![SignatureSet::read(path)?]);
+    }
+    crate::Context::ALL
+        .iter()
+        .filter_map(|&c| {
+            crate::reference::find_bundled(choice.version, choice.genome, choice.exome, c).ok()
+        })
+        .map(|b| b.load())
+        .collect()
+}
+
+/// The reference of `context` from the sets of [`candidate_references`] (so a
+/// `--signatures` file is read once): the file's set, which must be of that context, or
+/// the bundled set of that context.
+pub fn reference_for(
+    choice: &crate::reference::ReferenceChoice,
+    candidates: &[SignatureSet],
+    context: crate::Context,
+) -> Result<SignatureSet, crate::reference::ReferenceError> {
+    match (&choice.file, candidates.first()) {
+        (Some(path), Some(set)) => {
+            if set.context != context {
+                return Err(crate::reference::ReferenceError::ContextMismatch {
+                    path: path.clone(),
+                    found: set.context,
+                    expected: context,
+                });
+            }
+            Ok(set.clone())
+        }
+        _ => choice.load(context),
+    }
+}
+
+/// Build the selection config for `reference` from checked options: background by name
+/// (a missing default background signature is reported, not fatal), connected groups
+/// whose members are all present, thresholds.
 pub fn selection_config(
     reference: &SignatureSet,
-    criterion: Criterion,
-    background: Option<&[String]>,
-    add: Option<f64>,
-    remove: Option<f64>,
+    opts: &AssignOptions,
 ) -> Result<(AssignConfig, Vec<String>), crate::Error> {
-    let mut cfg = AssignConfig::for_reference(&reference.names, criterion);
+    opts.check()
+        .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+    let given = opts.thresholds();
+    let mut cfg = AssignConfig::for_reference(&reference.names, opts.criterion);
     let mut warnings = Vec::new();
-    if let Some(bg) = background {
+    if let Some(bg) = &opts.background {
         cfg.background = reference.resolve(bg)?;
     } else if reference.context == crate::Context::Sbs96 {
         for name in crate::assign::DEFAULT_BACKGROUND {
@@ -62,18 +329,10 @@ pub fn selection_config(
     if reference.context != crate::Context::Sbs96 {
         cfg.groups.clear();
     }
-    if let Some(a) = add {
-        cfg.add_threshold = a;
-    }
-    if let Some(r) = remove {
-        cfg.remove_threshold = r;
-    }
-    if cfg.remove_threshold > cfg.add_threshold {
-        return Err(crate::Error::Invalid(format!(
-            "--remove-threshold {} is above --add-threshold {}; removal must be easier than addition or selection can cycle",
-            cfg.remove_threshold, cfg.add_threshold
-        )));
-    }
+    cfg.add_threshold = given.add_threshold;
+    cfg.remove_threshold = given.remove_threshold;
+    cfg.min_l2_gain = given.min_l2_gain;
+    cfg.overdispersion = given.overdispersion;
     Ok((cfg, warnings))
 }
 
@@ -100,6 +359,8 @@ pub fn assign(
     bootstrap: usize,
     seed: u64,
 ) -> Result<Assignment, crate::Error> {
+    check_count("--bootstrap", bootstrap, 0, MAX_BOOTSTRAP)
+        .map_err(|e| crate::Error::Invalid(e.to_string()))?;
     let (kept, dropped) = cat.without_zero_samples();
     if kept.n_samples() == 0 {
         return Err(crate::Error::Invalid(
@@ -279,4 +540,157 @@ pub fn compare(a: &SignatureSet, b: &SignatureSet) -> Result<(String, String), c
     }
     let full = matrix_tsv("Signature", &a.names, &b.names, sim.as_ref(), 6, false);
     Ok((t.finish(), full))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::{CosmicVersion, Genome, ReferenceChoice};
+
+    fn options() -> AssignOptions {
+        AssignOptions {
+            input: Some("cat.tsv".into()),
+            decompose: None,
+            criterion: Criterion::LikelihoodRatio,
+            add_threshold: None,
+            remove_threshold: None,
+            min_l2_gain: None,
+            overdispersion: true,
+            bootstrap: 0,
+            background: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn settings_are_checked_with_the_flag_named() {
+        assert_eq!(options().check(), Ok(()));
+        type Edit = fn(&mut AssignOptions);
+        let cases: &[(Edit, &str)] = &[
+            (|o| o.add_threshold = Some(f64::NAN), "--add-threshold"),
+            (|o| o.add_threshold = Some(-1.0), "--add-threshold"),
+            (|o| o.add_threshold = Some(f64::INFINITY), "--add-threshold"),
+            (
+                |o| o.remove_threshold = Some(f64::NAN),
+                "--remove-threshold",
+            ),
+            (|o| o.remove_threshold = Some(-1.0), "--remove-threshold"),
+            (
+                |o| o.remove_threshold = Some(f64::INFINITY),
+                "--remove-threshold",
+            ),
+            (|o| o.remove_threshold = Some(12.0), "--remove-threshold"),
+            (|o| o.add_threshold = Some(5.0), "--add-threshold"),
+            (
+                |o| {
+                    o.criterion = Criterion::RelativeL2;
+                    o.add_threshold = Some(1.0)
+                },
+                "--add-threshold",
+            ),
+            (|o| o.min_l2_gain = Some(f64::NAN), "--min-l2-gain"),
+            (|o| o.min_l2_gain = Some(1.0), "--min-l2-gain"),
+            (|o| o.min_l2_gain = Some(-0.1), "--min-l2-gain"),
+            (
+                |o| {
+                    o.criterion = Criterion::RelativeL2;
+                    o.min_l2_gain = Some(0.1)
+                },
+                "--min-l2-gain",
+            ),
+            (|o| o.bootstrap = MAX_BOOTSTRAP + 1, "--bootstrap"),
+            (|o| o.decompose = Some("sigs.tsv".into()), "--decompose"),
+            (
+                |o| {
+                    o.input = None;
+                    o.decompose = Some("sigs.tsv".into());
+                    o.bootstrap = 10
+                },
+                "--bootstrap",
+            ),
+            (|o| o.input = None, "CATALOGUE"),
+        ];
+        for (edit, flag) in cases {
+            let mut o = options();
+            edit(&mut o);
+            let e = o.check().unwrap_err();
+            assert_eq!(e.flag, *flag, "{e}");
+            assert_eq!(e.to_string().lines().count(), 1);
+        }
+        // the defaults are named when they are what conflicts
+        let mut o = options();
+        o.add_threshold = Some(5.0);
+        let e = o.check().unwrap_err().to_string();
+        assert!(e.contains("default --remove-threshold 7"), "{e}");
+        // decomposition without selection flags is fine
+        let mut o = options();
+        o.input = None;
+        o.decompose = Some("sigs.tsv".into());
+        assert_eq!(o.check(), Ok(()));
+    }
+
+    #[test]
+    fn refitter_uses_the_same_threshold_check() {
+        let w = faer::Mat::from_fn(4, 2, |i, j| if i % 2 == j { 0.5 } else { 0.0 });
+        for cfg in [
+            AssignConfig {
+                min_l2_gain: f64::NAN,
+                ..AssignConfig::default()
+            },
+            AssignConfig {
+                add_threshold: f64::NAN,
+                ..AssignConfig::default()
+            },
+            AssignConfig {
+                criterion: Criterion::RelativeL2,
+                add_threshold: 2.0,
+                remove_threshold: 0.01,
+                ..AssignConfig::default()
+            },
+        ] {
+            assert!(cfg.check().is_err());
+            assert!(matches!(
+                Refitter::new(w.as_ref(), cfg),
+                Err(crate::assign::AssignError::Settings(_))
+            ));
+        }
+        assert!(Refitter::new(w.as_ref(), AssignConfig::default()).is_ok());
+    }
+
+    #[test]
+    fn names_are_checked_against_every_bundled_context() {
+        let refs = candidate_references(&ReferenceChoice::default()).unwrap();
+        assert_eq!(refs.len(), 3);
+        let check = |bg: Option<&[&str]>, inc: &[&str], exc: &[&str]| {
+            let mut o = options();
+            let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            o.background = bg.map(v);
+            o.include = v(inc);
+            o.exclude = v(exc);
+            o.check_names(&refs)
+        };
+        assert_eq!(check(Some(&["SBS1", "SBS5"]), &[], &["APOBEC"]), Ok(()));
+        assert_eq!(check(Some(&["DBS2"]), &[], &[]), Ok(()));
+        assert_eq!(check(None, &["ID1", "ID2"], &[]), Ok(()));
+        assert_eq!(check(Some(&[]), &[], &[]), Ok(()));
+        let e = check(Some(&["SBS999"]), &[], &[]).unwrap_err();
+        assert_eq!((e.flag, e.value.as_str()), ("--background", "SBS999"));
+        let e = check(None, &["SBS1x"], &[]).unwrap_err();
+        assert!(e.expected.contains("did you mean SBS1"), "{e}");
+        // each name exists somewhere, but not in one set together
+        let e = check(Some(&["SBS1"]), &[], &["DBS2"]).unwrap_err();
+        assert_eq!((e.flag, e.value.as_str()), ("--exclude", "DBS2"));
+        // nothing left to fit
+        let e = check(None, &["SBS1"], &["SBS1"]).unwrap_err();
+        assert_eq!(e.flag, "--exclude");
+        // exome: SBS96 only
+        let exome = ReferenceChoice {
+            version: CosmicVersion::V3_4,
+            genome: Genome::GRCh38,
+            exome: true,
+            file: None,
+        };
+        assert_eq!(candidate_references(&exome).unwrap().len(), 1);
+    }
 }

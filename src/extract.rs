@@ -19,6 +19,7 @@ use crate::rank::{self, RankInput, RankOptions, RankSelection};
 use crate::reference::SignatureSet;
 use crate::resample::{self, Normalization};
 use crate::rng::{Purpose, stream};
+use crate::settings::{Interval, SettingsError, check_count, show};
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -60,6 +61,80 @@ pub struct ExtractConfig {
     pub consensus: ConsensusOptions,
     /// Seed of every random stream.
     pub seed: u64,
+}
+
+/// Largest `--replicates`: each rank clusters k × replicates signatures, and the
+/// consensus accepts at most [`consensus::MAX_POINTS`] of them.
+pub const MAX_REPLICATES: usize = consensus::MAX_POINTS;
+/// Largest `--max-iter` (the default, 20,000, is met by every measured cohort).
+pub const MAX_ITERATIONS: usize = 1_000_000;
+/// Largest `--mu-warmup` (the default is 50; the warm-up is multiplicative updates,
+/// which only polish the start for the chosen solver).
+pub const MAX_MU_WARMUP: usize = 10_000;
+/// Allowed `--tolerance`: a relative decrease of the objective.
+pub const TOLERANCE: Interval = Interval::open(0.0, 1.0);
+
+impl ExtractConfig {
+    /// Checks every setting that does not depend on the data; run before anything is
+    /// read. [`extract`] runs it too.
+    ///
+    /// # Errors
+    ///
+    /// The first setting out of range, named by its command-line flag.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        check_count("--min-rank", self.min_rank, 1, usize::MAX)?;
+        check_count("--max-rank", self.max_rank, 1, usize::MAX)?;
+        if self.min_rank > self.max_rank {
+            return Err(SettingsError::new(
+                "--min-rank",
+                self.min_rank.to_string(),
+                format!("must not be above --max-rank {}", self.max_rank),
+            ));
+        }
+        check_count("--replicates", self.replicates, 1, MAX_REPLICATES)?;
+        if self.replicates < 2 && self.min_rank < self.max_rank {
+            return Err(SettingsError::new(
+                "--replicates",
+                self.replicates.to_string(),
+                "at least 2 are needed when several ranks are tried: the rank is chosen by \
+                 the stability of the replicates, which one replicate cannot measure \
+                 (use --rank K for a single factorization)",
+            ));
+        }
+        TOLERANCE.check("--tolerance", self.tolerance)?;
+        check_count("--max-iter", self.max_iter, 1, MAX_ITERATIONS)?;
+        check_count("--mu-warmup", self.mu_warmup, 0, MAX_MU_WARMUP)?;
+        if let Normalization::Cap(cap) = self.normalization
+            && !(cap.is_finite() && cap > 0.0)
+        {
+            return Err(SettingsError::new(
+                "--normalize",
+                format!("cap:{}", show(cap)),
+                "expected cap:N with N a finite number > 0",
+            ));
+        }
+        self.selection.check()?;
+        Ok(())
+    }
+
+    /// Checks the settings against the largest rank `hi` actually tried (known once the
+    /// catalogue is read, see [`rank_range`]): the consensus clusters `hi × replicates`
+    /// signatures, at most [`consensus::MAX_POINTS`].
+    pub fn check_ranks(&self, hi: usize) -> Result<(), SettingsError> {
+        if hi.saturating_mul(self.replicates) > consensus::MAX_POINTS {
+            return Err(SettingsError::new(
+                "--replicates",
+                self.replicates.to_string(),
+                format!(
+                    "at most {} at rank {hi} (rank x replicates must not exceed {} signatures \
+                     to cluster); lower --replicates or --max-rank",
+                    consensus::MAX_POINTS / hi.max(1),
+                    consensus::MAX_POINTS
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Everything computed for one rank.
@@ -133,6 +208,9 @@ pub enum ExtractError {
     /// Settings that cannot work with this catalogue.
     #[error("{0}")]
     Invalid(String),
+    /// A setting out of range ([`ExtractConfig::check`]).
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
     /// A numeric stage failed.
     #[error("{stage} failed at rank {k}: {message}")]
     Stage {
@@ -197,6 +275,7 @@ pub fn extract(
     cfg: &ExtractConfig,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Extraction, ExtractError> {
+    cfg.check()?;
     let mut warnings = Vec::new();
     let (cat, dropped) = input.without_zero_samples();
     if !dropped.is_empty() {
@@ -212,19 +291,9 @@ pub fn extract(
             "no sample has any mutation; nothing to extract".into(),
         ));
     }
-    if cfg.replicates == 0 {
-        return Err(ExtractError::Invalid(
-            "--replicates must be at least 1".into(),
-        ));
-    }
-    if cfg.min_rank == 0 || cfg.min_rank > cfg.max_rank {
-        return Err(ExtractError::Invalid(format!(
-            "rank range {}..{} is empty; need 1 ≤ --min-rank ≤ --max-rank",
-            cfg.min_rank, cfg.max_rank
-        )));
-    }
     let m = cat.counts.nrows();
     let (lo, hi, note) = rank_range(cfg.min_rank, cfg.max_rank, n, m);
+    cfg.check_ranks(hi)?;
     if let Some(note) = note {
         warnings.push(note);
     }
@@ -438,6 +507,90 @@ mod tests {
             1..=1
         );
         assert_eq!(rank_range(3, 15, 2, 96).0, 1);
+    }
+
+    fn config() -> ExtractConfig {
+        ExtractConfig {
+            min_rank: 1,
+            max_rank: 15,
+            replicates: 100,
+            resample: true,
+            normalization: Normalization::Gmm,
+            objective: Objective::KullbackLeibler,
+            solver: nmf::Solver::Auto,
+            init: nmf::Init::Random,
+            mu_warmup: 50,
+            extrapolate: true,
+            tolerance: 1e-6,
+            max_iter: 20_000,
+            selection: RankOptions::default(),
+            consensus: ConsensusOptions::default(),
+            seed: 42,
+        }
+    }
+
+    #[test]
+    fn settings_are_checked_with_the_flag_named() {
+        assert_eq!(config().check(), Ok(()));
+        type Edit = fn(&mut ExtractConfig);
+        let cases: &[(Edit, &str)] = &[
+            (|c| c.tolerance = -1.0, "--tolerance"),
+            (|c| c.tolerance = f64::NAN, "--tolerance"),
+            (|c| c.tolerance = f64::INFINITY, "--tolerance"),
+            (|c| c.tolerance = 0.0, "--tolerance"),
+            (|c| c.tolerance = 1.0, "--tolerance"),
+            (|c| c.max_iter = 0, "--max-iter"),
+            (|c| c.max_iter = MAX_ITERATIONS + 1, "--max-iter"),
+            (|c| c.mu_warmup = MAX_MU_WARMUP + 1, "--mu-warmup"),
+            (|c| c.selection.alpha = f64::NAN, "--alpha"),
+            (|c| c.selection.alpha = 5.0, "--alpha"),
+            (|c| c.selection.min_stability_mean = -1.0, "--stability"),
+            (
+                |c| c.selection.min_stability_min = f64::NAN,
+                "--min-stability",
+            ),
+            (|c| c.min_rank = 0, "--min-rank"),
+            (
+                |c| {
+                    c.min_rank = 5;
+                    c.max_rank = 2
+                },
+                "--min-rank",
+            ),
+            (|c| c.replicates = 0, "--replicates"),
+            (|c| c.replicates = 1, "--replicates"),
+            (|c| c.replicates = MAX_REPLICATES + 1, "--replicates"),
+            (
+                |c| c.normalization = Normalization::Cap(f64::NAN),
+                "--normalize",
+            ),
+            (|c| c.normalization = Normalization::Cap(0.0), "--normalize"),
+        ];
+        for (edit, flag) in cases {
+            let mut c = config();
+            edit(&mut c);
+            let e = c.check().unwrap_err();
+            assert_eq!(e.flag, *flag, "{e}");
+            assert_eq!(e.to_string().lines().count(), 1);
+            // the library refuses them too, before any work
+            let cat = Catalogue::new(
+                crate::Context::Sbs96,
+                vec!["a".into(), "b".into()],
+                Mat::from_fn(96, 2, |i, j| (i + j) as f64),
+            );
+            assert!(matches!(
+                extract(&cat, &c, &|| {}),
+                Err(ExtractError::Settings(_))
+            ));
+        }
+        // one replicate is enough for a single rank
+        let mut c = config();
+        c.replicates = 1;
+        c.min_rank = 3;
+        c.max_rank = 3;
+        assert_eq!(c.check(), Ok(()));
+        assert!(config().check_ranks(15).is_ok());
+        assert_eq!(config().check_ranks(201).unwrap_err().flag, "--replicates");
     }
 }
 

@@ -30,6 +30,7 @@ pub mod reference;
 pub mod report;
 pub mod resample;
 pub mod rng;
+pub mod settings;
 pub mod simulate;
 pub mod table;
 

@@ -150,7 +150,7 @@ struct ExtractArgs {
     /// Replace an existing output folder.
     #[arg(long)]
     force: bool,
-    /// Smallest rank tried.
+    /// Smallest rank tried (not above --max-rank).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     min_rank: u32,
     /// Largest rank tried (capped at samples − 1).
@@ -159,7 +159,10 @@ struct ExtractArgs {
     /// Only this rank (forces the selection).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["min_rank", "max_rank"])]
     rank: Option<u32>,
-    /// Factorizations per rank.
+    /// Factorizations per rank, 1 to 20000 (and rank × replicates ≤ 20000). At least 2
+    /// when several ranks are tried: the rank is chosen by the replicates' stability,
+    /// which one replicate cannot measure. With --rank K (or --min-rank = --max-rank) a
+    /// single replicate is allowed: one factorization, stability reported as 0.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     replicates: u32,
     /// Factorize the catalogue itself (new starts only) instead of bootstrap resamples.
@@ -177,26 +180,26 @@ struct ExtractArgs {
     /// NMF starting values.
     #[arg(long, value_enum, default_value = "random")]
     init: InitArg,
-    /// Multiplicative-update iterations before the solver (0 = none).
+    /// Multiplicative-update iterations before the solver, 0 (none) to 10000.
     #[arg(long, default_value_t = 50)]
     mu_warmup: usize,
     /// Plain coordinate-descent/HALS iterations, without extrapolation (slower; for
     /// comparisons).
     #[arg(long)]
     no_extrapolation: bool,
-    /// Relative tolerance of the NMF stopping rule.
+    /// Relative tolerance of the NMF stopping rule, in (0, 1).
     #[arg(long, default_value_t = 1e-6)]
     tolerance: f64,
-    /// Iteration cap per factorization.
+    /// Iteration cap per factorization, 1 to 1000000.
     #[arg(long, default_value_t = 20_000)]
     max_iter: usize,
-    /// Minimum mean stability of a candidate rank.
+    /// Minimum mean stability of a candidate rank, in [0, 1].
     #[arg(long, default_value_t = 0.8)]
     stability: f64,
-    /// Minimum per-signature stability of a candidate rank.
+    /// Minimum per-signature stability of a candidate rank, in [0, 1].
     #[arg(long, default_value_t = 0.2)]
     min_stability: f64,
-    /// Significance level of the rank-sum test when stepping down.
+    /// Significance level of the rank-sum test when stepping down, in (0, 1).
     #[arg(long, default_value_t = 0.05)]
     alpha: f64,
     #[command(flatten)]
@@ -211,7 +214,7 @@ struct AssignArgs {
     /// Format of the figures in plots/ (the report always inlines its own).
     #[arg(long, value_enum, default_value = "svg")]
     plot_format: FormatArg,
-    /// Catalogue file (not needed with --decompose).
+    /// Catalogue file (not with --decompose).
     #[arg(required_unless_present = "decompose")]
     input: Option<String>,
     /// Output folder.
@@ -222,13 +225,15 @@ struct AssignArgs {
     force: bool,
     #[command(flatten)]
     reference: ReferenceArgs,
-    /// Only these signatures or groups (comma-separated).
+    /// Only these signatures or groups (comma-separated; each must match a signature).
     #[arg(long, value_delimiter = ',')]
     include: Vec<String>,
-    /// Leave out these signatures or groups (e.g. APOBEC,Artifact).
+    /// Leave out these signatures or groups (e.g. APOBEC,Artifact; each must match a
+    /// signature).
     #[arg(long, value_delimiter = ',')]
     exclude: Vec<String>,
-    /// Background signatures kept in every fit (default SBS1,SBS5 for SBS96).
+    /// Background signatures kept in every fit (default SBS1,SBS5 for SBS96; each must be
+    /// in the reference).
     #[arg(long, value_delimiter = ',', conflicts_with = "no_background")]
     background: Option<Vec<String>>,
     /// No background signatures.
@@ -237,23 +242,24 @@ struct AssignArgs {
     /// Selection criterion: likelihood ratio (default) or the relative L2 rule of SigProfilerAssignment.
     #[arg(long, value_enum, default_value = "likelihood")]
     criterion: CriterionArg,
-    /// Improvement needed to add a signature (default: 10 for likelihood, 0.05 for l2; likelihood thresholds are multiplied by the sample's overdispersion).
+    /// Improvement needed to add a signature (default: 10 for likelihood, 0.05 for l2; likelihood thresholds are multiplied by the sample's overdispersion). Likelihood: finite ≥ 0; l2: in [0, 1).
     #[arg(long)]
     add_threshold: Option<f64>,
-    /// Loss below which a signature is removed (default: 7 for likelihood, 0.01 for l2).
+    /// Loss below which a signature is removed (default: 7 for likelihood, 0.01 for l2); same range as --add-threshold, and not above it.
     #[arg(long)]
     remove_threshold: Option<f64>,
     /// Likelihood criterion: minimum decrease of the relative L2 error for a signature to
-    /// enter (effect size next to significance; 0 = significance alone).
+    /// enter (effect size next to significance; 0 = significance alone), in [0, 1).
     #[arg(long)]
     min_l2_gain: Option<f64>,
     /// Likelihood criterion: do not scale the thresholds by the sample's overdispersion.
     #[arg(long)]
     no_overdispersion: bool,
-    /// Bootstrap replicates for 95% intervals (0 = none).
+    /// Bootstrap replicates for 95% intervals, 0 (none) to 10000.
     #[arg(long, default_value_t = 0)]
     bootstrap: usize,
-    /// Decompose these (de novo) signatures into the reference instead of fitting samples.
+    /// Decompose these (de novo) signatures into the reference instead of fitting samples
+    /// (fixed settings: no CATALOGUE, thresholds, --background or --bootstrap).
     #[arg(long, value_name = "SIGNATURES")]
     decompose: Option<String>,
 }
@@ -360,19 +366,21 @@ struct SimulateArgs {
     /// Context of the COSMIC set the names refer to.
     #[arg(long, default_value = "SBS96", value_parser = parse_context)]
     context: Context,
-    /// Number of samples.
+    /// Number of samples, 1 to 100000.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     samples: u32,
-    /// Active signatures per sample: N or LOW..HIGH.
-    #[arg(long, default_value = "2..4", value_parser = parse_range)]
-    active: (usize, usize),
-    /// Median mutations per sample.
+    /// Active signatures per sample: N or LOW..HIGH, 1 ≤ LOW ≤ HIGH ≤ the number of
+    /// signatures [default: 2..4, capped at the number of signatures].
+    #[arg(long, value_parser = parse_range)]
+    active: Option<(usize, usize)>,
+    /// Median mutations per sample, in [1, 1e7].
     #[arg(long, default_value_t = 3000.0)]
     burden_median: f64,
-    /// Standard deviation of the log burden.
+    /// Standard deviation of the log burden, in [0, 3].
     #[arg(long, default_value_t = 0.5)]
     burden_log_sd: f64,
-    /// Noise: poisson, none or negbin:SIZE (overdispersed; smaller SIZE is noisier).
+    /// Noise: poisson, none or negbin:SIZE (overdispersed; smaller SIZE is noisier; SIZE
+    /// in [0.01, 1e6]).
     #[arg(long, default_value = "poisson")]
     noise: mutasig::simulate::Noise,
     /// Output folder.
@@ -471,6 +479,11 @@ impl std::fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+/// A setting out of range, reported as a usage error (exit 2).
+fn usage(e: mutasig::settings::SettingsError) -> anyhow::Error {
+    UsageError(e.to_string()).into()
+}
 
 fn parse_context(s: &str) -> Result<Context, String> {
     Context::from_name(s).ok_or_else(|| format!("unknown context '{s}'; use SBS96, DBS78 or ID83"))
@@ -702,25 +715,10 @@ fn command_line() -> Vec<String> {
 fn run_extract(a: ExtractArgs, g: &Global) -> Result<()> {
     use mutasig::extract::{self, ExtractConfig, RunInfo};
     let start = std::time::Instant::now();
-    let bytes = mutasig::table::read_source(&a.input)?;
-    let cat = mutasig::Catalogue::parse(&a.input, &bytes)?;
-    let sha = output::sha256_hex(&bytes);
-    let reference = a.reference.choice().load(cat.context)?;
-    let out = output::OutputDir::create(
-        &a.output,
-        a.force,
-        &[&a.input, a.reference.file.as_deref().unwrap_or("-")],
-    )?;
     let (min_rank, max_rank) = match a.rank {
         Some(k) => (k as usize, k as usize),
         None => (a.min_rank as usize, a.max_rank as usize),
     };
-    if min_rank > max_rank {
-        return Err(UsageError(format!(
-            "--min-rank {min_rank} is above --max-rank {max_rank}"
-        ))
-        .into());
-    }
     let cfg = ExtractConfig {
         min_rank,
         max_rank,
@@ -755,20 +753,33 @@ fn run_extract(a: ExtractArgs, g: &Global) -> Result<()> {
         consensus: mutasig::consensus::ConsensusOptions::default(),
         seed: g.seed,
     };
+    // every setting is checked before the input is read or the output created
+    cfg.check().map_err(usage)?;
+    let text = mutasig::table::read_text(&a.input)?;
+    let cat = mutasig::Catalogue::parse(&a.input, &text.bytes)?;
+    let sha = text.sha256;
+    let reference = a.reference.choice().load(cat.context)?;
     let (lo, hi, _) = extract::rank_range(
         min_rank,
         max_rank,
         cat.n_samples().max(1),
         cat.counts.nrows(),
     );
+    cfg.check_ranks(hi).map_err(usage)?;
+    let out = output::OutputDir::create(
+        &a.output,
+        a.force,
+        &[&a.input, a.reference.file.as_deref().unwrap_or("-")],
+    )?;
     let bar = progress_bar(((hi - lo + 1) * cfg.replicates) as u64, g.quiet);
     mutasig::log::info(&format!(
         "extracting from {} samples, ranks {lo}..{hi}, {} replicates each",
         cat.n_samples(),
         cfg.replicates
     ));
-    let ex = extract::extract(&cat, &cfg, &|| bar.inc(1))?;
+    let mut ex = extract::extract(&cat, &cfg, &|| bar.inc(1))?;
     bar.finish_and_clear();
+    ex.warnings.splice(0..0, cat.warnings.iter().cloned());
     for w in &ex.warnings {
         mutasig::log::warn(w);
     }
@@ -802,6 +813,34 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
         CriterionArg::Likelihood => Criterion::LikelihoodRatio,
         CriterionArg::L2 => Criterion::RelativeL2,
     };
+    let opts = assignment::AssignOptions {
+        input: a.input.clone(),
+        decompose: a.decompose.clone(),
+        criterion,
+        add_threshold: a.add_threshold,
+        remove_threshold: a.remove_threshold,
+        min_l2_gain: a.min_l2_gain,
+        overdispersion: !a.no_overdispersion,
+        bootstrap: a.bootstrap,
+        background: if a.no_background {
+            Some(Vec::new())
+        } else {
+            a.background.clone()
+        },
+        include: a.include.clone(),
+        exclude: a.exclude.clone(),
+    };
+    // settings first; then the names against the reference (the bundled sets are compiled
+    // in; a --signatures file is the one file read before the catalogue)
+    opts.check().map_err(usage)?;
+    let choice = a.reference.choice();
+    let candidates = assignment::candidate_references(&choice)?;
+    opts.check_names(&candidates).map_err(usage)?;
+    let inputs: Vec<&str> = [&a.input, &a.decompose, &a.reference.file]
+        .into_iter()
+        .flatten()
+        .map(|s| s.as_str())
+        .collect();
     #[derive(serde::Serialize)]
     struct Summary<'a> {
         tool: &'static str,
@@ -822,13 +861,6 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
         warnings: &'a [String],
         run: serde_json::Value,
     }
-    let inputs: Vec<&str> = [&a.input, &a.decompose, &a.reference.file]
-        .into_iter()
-        .flatten()
-        .map(|s| s.as_str())
-        .collect();
-    let out = output::OutputDir::create(&a.output, a.force, &inputs)?;
-    let choice = a.reference.choice();
     if let Some(path) = &a.decompose {
         let bytes = mutasig::table::read_source(path)?;
         let sha = output::sha256_hex(&bytes);
@@ -839,9 +871,11 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
             matrix: sigs.values,
             source: path.clone(),
         };
-        let reference = choice.load(set.context)?.select(&a.include, &a.exclude)?;
+        let reference = assignment::reference_for(&choice, &candidates, set.context)?
+            .select(&a.include, &a.exclude)?;
         let dcfg = DecomposeConfig::default();
         let table = assignment::decompose_table(&set, &reference, &dcfg)?;
+        let out = output::OutputDir::create(&a.output, a.force, &inputs)?;
         out.write("cosmic_decomposition.tsv", table.as_bytes())?;
         let summary = Summary {
             tool: "mutasig",
@@ -870,26 +904,14 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
         .input
         .clone()
         .expect("clap requires the input without --decompose");
-    let bytes = mutasig::table::read_source(&input)?;
-    let sha = output::sha256_hex(&bytes);
-    let cat = mutasig::Catalogue::parse(&input, &bytes)?;
-    let reference = choice.load(cat.context)?.select(&a.include, &a.exclude)?;
-    let background = if a.no_background {
-        Some(Vec::new())
-    } else {
-        a.background.clone()
-    };
-    let (mut cfg, mut warnings) = assignment::selection_config(
-        &reference,
-        criterion,
-        background.as_deref(),
-        a.add_threshold,
-        a.remove_threshold,
-    )?;
-    if let Some(gain) = a.min_l2_gain {
-        cfg.min_l2_gain = gain;
-    }
-    cfg.overdispersion = !a.no_overdispersion;
+    let text = mutasig::table::read_text(&input)?;
+    let sha = text.sha256;
+    let cat = mutasig::Catalogue::parse(&input, &text.bytes)?;
+    let reference = assignment::reference_for(&choice, &candidates, cat.context)?
+        .select(&a.include, &a.exclude)?;
+    let (cfg, mut warnings) = assignment::selection_config(&reference, &opts)?;
+    warnings.splice(0..0, cat.warnings.iter().cloned());
+    let out = output::OutputDir::create(&a.output, a.force, &inputs)?;
     let settings = assignment::AssignSettings {
         criterion,
         add_threshold: cfg.add_threshold,
@@ -958,7 +980,16 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
 }
 
 fn run_simulate(a: SimulateArgs, g: &Global) -> Result<()> {
-    use mutasig::simulate::{SimConfig, simulate};
+    use mutasig::simulate::{self, SimConfig, simulate};
+    let mut cfg = SimConfig {
+        samples: a.samples as usize,
+        active: a.active.unwrap_or(simulate::DEFAULT_ACTIVE),
+        burden_median: a.burden_median,
+        burden_log_sd: a.burden_log_sd,
+        noise: a.noise,
+        seed: g.seed,
+    };
+    cfg.check().map_err(usage)?;
     let set = if a.signatures.len() == 1 && std::path::Path::new(&a.signatures[0]).is_file() {
         mutasig::SignatureSet::read(&a.signatures[0])?
     } else {
@@ -970,14 +1001,10 @@ fn run_simulate(a: SimulateArgs, g: &Global) -> Result<()> {
         };
         choice.load(a.context)?.select(&a.signatures, &[])?
     };
-    let cfg = SimConfig {
-        samples: a.samples as usize,
-        active: a.active,
-        burden_median: a.burden_median,
-        burden_log_sd: a.burden_log_sd,
-        noise: a.noise,
-        seed: g.seed,
-    };
+    if a.active.is_none() {
+        cfg.active = simulate::default_active(set.len());
+    }
+    cfg.check_signatures(set.len()).map_err(usage)?;
     let sim = simulate(&set, &cfg)?;
     let inputs: Vec<&str> = a.signatures.iter().map(|s| s.as_str()).collect();
     let out = output::OutputDir::create(&a.output, a.force, &inputs)?;

@@ -9,6 +9,7 @@
 //! compared with the same reference, as the reference tool does, so a chain of small
 //! losses cannot accumulate into a large one. The walk can end at the lowest candidate.
 
+use crate::settings::{Interval, SettingsError};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Errors of rank selection.
@@ -23,6 +24,9 @@ pub enum RankError {
     /// A rank has no errors, or a non-finite stability or error.
     #[error("rank {0} has no per-sample errors or a non-finite value")]
     InvalidInput(usize),
+    /// Thresholds out of range ([`RankOptions::check`]).
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 /// What is known about one rank.
@@ -47,6 +51,22 @@ pub struct RankOptions {
     pub min_stability_min: f64,
     /// Significance level of the one-sided rank-sum test.
     pub alpha: f64,
+}
+
+impl RankOptions {
+    /// Allowed `--stability` and `--min-stability`: stabilities are silhouettes, and a
+    /// threshold outside [0, 1] either passes every rank or none.
+    pub const STABILITY: Interval = Interval::closed(0.0, 1.0);
+    /// Allowed `--alpha`: a significance level; 0 never stops the walk and 1 always does.
+    pub const ALPHA: Interval = Interval::open(0.0, 1.0);
+
+    /// Checks the thresholds (NaN would silently pass or fail every comparison).
+    pub fn check(&self) -> Result<(), SettingsError> {
+        Self::STABILITY.check("--stability", self.min_stability_mean)?;
+        Self::STABILITY.check("--min-stability", self.min_stability_min)?;
+        Self::ALPHA.check("--alpha", self.alpha)?;
+        Ok(())
+    }
 }
 
 impl Default for RankOptions {
@@ -159,6 +179,7 @@ pub fn rank_sum_greater(x: &[f64], y: &[f64]) -> (f64, f64) {
 /// Fallback when no rank passes the stability thresholds: the rank with the highest
 /// mean stability (ties → lower rank), with `fallback = true`.
 pub fn select_rank(inputs: &[RankInput], opts: &RankOptions) -> Result<RankSelection, RankError> {
+    opts.check()?;
     if inputs.is_empty() {
         return Err(RankError::Empty);
     }
@@ -384,5 +405,48 @@ mod tests {
         let mut nan = input(1, 0.9, 0.9, 0.1);
         nan.errors[3] = f64::NAN;
         assert!(select_rank(&[nan], &RankOptions::default()).is_err());
+    }
+
+    #[test]
+    fn options_are_checked() {
+        assert!(RankOptions::default().check().is_ok());
+        let ranks = vec![input(1, 0.9, 0.9, 0.2), input(2, 0.9, 0.9, 0.2)];
+        for (opts, flag) in [
+            (
+                RankOptions {
+                    alpha: f64::NAN,
+                    ..RankOptions::default()
+                },
+                "--alpha",
+            ),
+            (
+                RankOptions {
+                    alpha: 5.0,
+                    ..RankOptions::default()
+                },
+                "--alpha",
+            ),
+            (
+                RankOptions {
+                    min_stability_mean: -1.0,
+                    ..RankOptions::default()
+                },
+                "--stability",
+            ),
+            (
+                RankOptions {
+                    min_stability_min: f64::NAN,
+                    ..RankOptions::default()
+                },
+                "--min-stability",
+            ),
+        ] {
+            assert_eq!(opts.check().unwrap_err().flag, flag);
+            // the selection itself refuses them instead of silently changing the rank
+            assert!(matches!(
+                select_rank(&ranks, &opts),
+                Err(RankError::Settings(_))
+            ));
+        }
     }
 }

@@ -9,6 +9,7 @@
 use crate::catalogue::Catalogue;
 use crate::reference::SignatureSet;
 use crate::rng::{ChaCha8Rng, Purpose, stream};
+use crate::settings::{Interval, SettingsError, check_count, show};
 use faer::Mat;
 use rand::RngExt;
 use rand_distr::{Distribution, Gamma, Poisson};
@@ -44,12 +45,42 @@ impl std::str::FromStr for Noise {
             if !(v > 0.0 && v.is_finite()) {
                 return Err(format!("negbin size must be > 0, got {v}"));
             }
+            // the range (NEGBIN_SIZE) is checked by SimConfig::check, with the flag named
             return Ok(Noise::NegBin(v));
         }
         Err(format!(
             "unknown noise '{s}'; use poisson, none or negbin:SIZE (e.g. negbin:50)"
         ))
     }
+}
+
+impl std::fmt::Display for Noise {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Noise::None => f.write_str("none"),
+            Noise::Poisson => f.write_str("poisson"),
+            Noise::NegBin(size) => write!(f, "negbin:{}", show(*size)),
+        }
+    }
+}
+
+/// Largest `--samples`: a cohort is held in memory as channels × samples counts.
+pub const MAX_SAMPLES: usize = 100_000;
+/// Allowed `--burden-median` (mutations per sample; 1e7 is about three per kilobase of a
+/// human genome, far above any tumour).
+pub const BURDEN_MEDIAN: Interval = Interval::closed(1.0, 1e7);
+/// Allowed `--burden-log-sd` (3 spreads burdens by a factor of 20 per standard deviation).
+pub const BURDEN_LOG_SD: Interval = Interval::closed(0.0, 3.0);
+/// Allowed SIZE of `--noise negbin:SIZE`: below 0.01 nearly every count is 0, and above
+/// 1e6 the noise is Poisson.
+pub const NEGBIN_SIZE: Interval = Interval::closed(0.01, 1e6);
+/// Active signatures per sample when `--active` is not given, capped at the number of
+/// signatures by [`default_active`].
+pub const DEFAULT_ACTIVE: (usize, usize) = (2, 4);
+
+/// [`DEFAULT_ACTIVE`] for a set of `k` signatures.
+pub fn default_active(k: usize) -> (usize, usize) {
+    (DEFAULT_ACTIVE.0.min(k), DEFAULT_ACTIVE.1.min(k))
 }
 
 /// How to draw a cohort.
@@ -81,38 +112,89 @@ pub struct Simulation {
     pub exposures: Mat<f64>,
 }
 
-/// Invalid simulation settings.
+fn show_active((lo, hi): (usize, usize)) -> String {
+    if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}..{hi}")
+    }
+}
+
+impl SimConfig {
+    /// Checks every setting that does not depend on the signatures; run before anything
+    /// is read. [`simulate`] runs it too.
+    ///
+    /// # Errors
+    ///
+    /// The first setting out of range, named by its command-line flag.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        check_count("--samples", self.samples, 1, MAX_SAMPLES)?;
+        let (lo, hi) = self.active;
+        if lo == 0 {
+            return Err(SettingsError::new(
+                "--active",
+                show_active(self.active),
+                "expected N or LOW..HIGH with 1 <= LOW <= HIGH",
+            ));
+        }
+        if lo > hi {
+            return Err(SettingsError::new(
+                "--active",
+                show_active(self.active),
+                "LOW is above HIGH; expected N or LOW..HIGH with 1 <= LOW <= HIGH",
+            ));
+        }
+        BURDEN_MEDIAN.check("--burden-median", self.burden_median)?;
+        BURDEN_LOG_SD.check("--burden-log-sd", self.burden_log_sd)?;
+        if let Noise::NegBin(size) = self.noise
+            && !NEGBIN_SIZE.contains(size)
+        {
+            return Err(SettingsError::new(
+                "--noise",
+                self.noise.to_string(),
+                format!("expected negbin:SIZE with SIZE {NEGBIN_SIZE}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks `--active` against the number `k` of signatures drawn from.
+    pub fn check_signatures(&self, k: usize) -> Result<(), SettingsError> {
+        if self.active.1 > k {
+            return Err(SettingsError::new(
+                "--active",
+                show_active(self.active),
+                format!(
+                    "at most {k} signature(s) can be active: that is how many were given to --signatures"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Invalid simulation settings, or a cohort with nothing in it.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
-    /// Something is out of range.
-    #[error("{0}")]
-    Invalid(String),
+    /// A setting out of range ([`SimConfig::check`]).
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// Every simulated count is zero.
+    #[error(
+        "the simulated catalogue has no mutation at all ({samples} sample(s), every count 0); raise --burden-median or the SIZE of --noise negbin:SIZE"
+    )]
+    AllZero {
+        /// Samples drawn.
+        samples: usize,
+    },
 }
 
 /// Draw a cohort from `signatures`.
 pub fn simulate(signatures: &SignatureSet, cfg: &SimConfig) -> Result<Simulation, SimError> {
+    cfg.check()?;
     let k = signatures.len();
+    cfg.check_signatures(k)?;
     let (lo, hi) = cfg.active;
-    if cfg.samples == 0 {
-        return Err(SimError::Invalid("--samples must be at least 1".into()));
-    }
-    if lo == 0 || lo > hi {
-        return Err(SimError::Invalid(format!(
-            "--active {lo}..{hi}: need 1 ≤ low ≤ high"
-        )));
-    }
-    if lo > k {
-        return Err(SimError::Invalid(format!(
-            "--active asks for at least {lo} active signatures but only {k} were given"
-        )));
-    }
-    if !(cfg.burden_median >= 1.0 && cfg.burden_median.is_finite()) {
-        return Err(SimError::Invalid(format!(
-            "--burden-median must be ≥ 1, got {}",
-            cfg.burden_median
-        )));
-    }
-    let hi = hi.min(k);
     let m = signatures.matrix.nrows();
     let cols: Vec<(Vec<f64>, Vec<f64>)> = (0..cfg.samples)
         .into_par_iter()
@@ -121,6 +203,11 @@ pub fn simulate(signatures: &SignatureSet, cfg: &SimConfig) -> Result<Simulation
             sample_one(signatures, cfg, lo, hi, &mut rng)
         })
         .collect();
+    if cols.iter().all(|c| c.0.iter().all(|&x| x == 0.0)) {
+        return Err(SimError::AllZero {
+            samples: cfg.samples,
+        });
+    }
     let counts = Mat::from_fn(m, cfg.samples, |i, j| cols[j].0[i]);
     let exposures = Mat::from_fn(k, cfg.samples, |s, j| cols[j].1[s]);
     let width = cfg.samples.to_string().len().max(3);
@@ -306,5 +393,61 @@ mod tests {
         assert!(simulate(&s, &c).is_err());
         assert!("negbin:-1".parse::<Noise>().is_err());
         assert_eq!("NEGBIN:20".parse::<Noise>().unwrap(), Noise::NegBin(20.0));
+    }
+
+    #[test]
+    fn settings_are_checked_with_the_flag_named() {
+        assert!(cfg(Noise::Poisson).check().is_ok());
+        type Edit = fn(&mut SimConfig);
+        let cases: &[(Edit, &str)] = &[
+            (|c| c.active = (5, 2), "--active"),
+            (|c| c.active = (0, 0), "--active"),
+            (|c| c.samples = 0, "--samples"),
+            (|c| c.samples = MAX_SAMPLES + 1, "--samples"),
+            (|c| c.burden_median = 0.0, "--burden-median"),
+            (|c| c.burden_median = -5.0, "--burden-median"),
+            (|c| c.burden_median = f64::NAN, "--burden-median"),
+            (|c| c.burden_median = 1e300, "--burden-median"),
+            (|c| c.burden_log_sd = -1.0, "--burden-log-sd"),
+            (|c| c.burden_log_sd = f64::NAN, "--burden-log-sd"),
+            (|c| c.burden_log_sd = 100.0, "--burden-log-sd"),
+            (|c| c.noise = Noise::NegBin(1e-300), "--noise"),
+            (|c| c.noise = Noise::NegBin(1e300), "--noise"),
+        ];
+        let s = sigs();
+        for (edit, flag) in cases {
+            let mut c = cfg(Noise::Poisson);
+            edit(&mut c);
+            assert_eq!(c.check().unwrap_err().flag, *flag);
+            assert!(matches!(simulate(&s, &c), Err(SimError::Settings(_))));
+        }
+        // more active signatures than given: refused, not silently capped
+        let mut c = cfg(Noise::Poisson);
+        c.active = (1, 5);
+        assert!(c.check().is_ok());
+        assert_eq!(c.check_signatures(4).unwrap_err().flag, "--active");
+        assert!(matches!(simulate(&s, &c), Err(SimError::Settings(_))));
+        assert_eq!(default_active(1), (1, 1));
+        assert_eq!(default_active(3), (2, 3));
+        assert_eq!(default_active(10), DEFAULT_ACTIVE);
+        let e = cfg(Noise::NegBin(1e-300)).check().unwrap_err();
+        assert_eq!(e.value, "negbin:1e-300");
+    }
+
+    #[test]
+    fn an_all_zero_cohort_is_refused() {
+        let mut c = cfg(Noise::NegBin(0.01));
+        c.samples = 1;
+        c.burden_median = 1.0;
+        c.burden_log_sd = 0.0;
+        c.active = (1, 1);
+        let zero = (0..20).find_map(|seed| {
+            c.seed = seed;
+            simulate(&sigs(), &c).err()
+        });
+        assert!(
+            matches!(zero, Some(SimError::AllZero { samples: 1 })),
+            "{zero:?}"
+        );
     }
 }

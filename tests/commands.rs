@@ -597,7 +597,7 @@ fn sigterm_and_sigint_remove_the_staging_folder() {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mutasig"))
             .args(["extract", example().to_str().unwrap(), "-o"])
             .arg(&out)
-            .args(["--replicates", "100000", "--rank", "3", "-q"])
+            .args(["--replicates", "6000", "--rank", "3", "-q"])
             .spawn()
             .unwrap();
         let start = std::time::Instant::now();
@@ -628,7 +628,7 @@ fn stale_staging_of_a_killed_run_is_removed_by_the_next_run() {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mutasig"))
         .args(["extract", example().to_str().unwrap(), "-o"])
         .arg(&out)
-        .args(["--replicates", "100000", "--rank", "3", "-q"])
+        .args(["--replicates", "6000", "--rank", "3", "-q"])
         .spawn()
         .unwrap();
     let start = std::time::Instant::now();

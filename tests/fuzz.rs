@@ -872,7 +872,9 @@ fn check(dir: &Path, plan: &Plan, pre: &HashSet<PathBuf>, o: &Outcome) -> Vec<St
     for p in &new {
         let name = p.file_name().unwrap_or_default().to_string_lossy();
         if name.starts_with('.')
-            && (name.contains(".partial") || name.contains(".tmp") || name.ends_with(".mutasig-lock"))
+            && (name.contains(".partial")
+                || name.contains(".tmp")
+                || name.ends_with(".mutasig-lock"))
         {
             why.push(format!("work file left behind: {}", p.display()));
         }
