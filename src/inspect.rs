@@ -1,7 +1,8 @@
 //! `mutasig inspect`: what a catalogue holds, and what may be wrong with it.
 
 use crate::catalogue::Catalogue;
-use crate::table::{TableError, plural, read_text};
+use crate::context::Context;
+use crate::table::{TableError, plural, read_text, summarize_counts};
 use serde::Serialize;
 
 /// Per-sample mutation burden.
@@ -55,9 +56,24 @@ pub fn median(xs: &[f64]) -> f64 {
     }
 }
 
-/// Read and describe a catalogue. The input is streamed: comment lines are dropped as
-/// they are read (the hash still covers them), so memory follows the table.
+/// Read and describe a catalogue. A file is read one line at a time, keeping only the
+/// sample names and totals ([`summarize_counts`]), so memory follows the number of
+/// samples, not the table; standard input is read whole, comment lines dropped as they
+/// come (the hash still covers them).
 pub fn inspect(path: &str) -> Result<Inspection, TableError> {
+    if path != "-"
+        && let Some(s) = summarize_counts(path)?
+    {
+        return Ok(describe_parts(
+            path,
+            &s.sha256,
+            s.context,
+            s.samples,
+            s.totals,
+            s.empty_channels,
+            s.warnings,
+        ));
+    }
     let text = read_text(path)?;
     let cat = Catalogue::parse(path, &text.bytes)?;
     drop(text.bytes);
@@ -75,12 +91,41 @@ fn samples_have(n: usize) -> String {
 
 /// Describe an already-read catalogue.
 pub fn describe(path: &str, sha256: &str, cat: &Catalogue) -> Inspection {
-    let totals = cat.totals();
-    let zero = cat.zero_samples();
+    let empty_channels = (0..cat.counts.nrows())
+        .filter(|&i| (0..cat.n_samples()).all(|j| cat.counts[(i, j)] == 0.0))
+        .count();
+    describe_parts(
+        path,
+        sha256,
+        cat.context,
+        cat.samples.clone(),
+        cat.totals(),
+        empty_channels,
+        cat.warnings.clone(),
+    )
+}
+
+/// Describe a catalogue from what `inspect` needs of it: sample names and totals, the
+/// number of channels without mutations, and the reader's warnings.
+fn describe_parts(
+    path: &str,
+    sha256: &str,
+    context: Context,
+    samples: Vec<String>,
+    totals: Vec<f64>,
+    empty_channels: usize,
+    reader_warnings: Vec<String>,
+) -> Inspection {
+    let zero: Vec<String> = totals
+        .iter()
+        .zip(&samples)
+        .filter(|(t, _)| **t == 0.0)
+        .map(|(_, s)| s.clone())
+        .collect();
     let nonzero: Vec<f64> = totals.iter().copied().filter(|&t| t > 0.0).collect();
     let med = median(&totals);
     // What the reader noticed (e.g. an ignored empty last column) comes first.
-    let mut warnings = cat.warnings.clone();
+    let mut warnings = reader_warnings;
     if !zero.is_empty() {
         warnings.push(format!(
             "{} no mutations and will be dropped by extract and assign: {}",
@@ -93,7 +138,7 @@ pub fn describe(path: &str, sha256: &str, cat: &Catalogue) -> Inspection {
     }
     let low: Vec<&String> = totals
         .iter()
-        .zip(&cat.samples)
+        .zip(&samples)
         .filter(|(t, _)| **t > 0.0 && **t < 100.0)
         .map(|(_, s)| s)
         .collect();
@@ -118,9 +163,6 @@ pub fn describe(path: &str, sha256: &str, cat: &Catalogue) -> Inspection {
             }
         ));
     }
-    let empty_channels = (0..cat.counts.nrows())
-        .filter(|&i| (0..cat.n_samples()).all(|j| cat.counts[(i, j)] == 0.0))
-        .count();
     if empty_channels > 0 {
         warnings.push(format!(
             "{} no mutations in any sample",
@@ -131,7 +173,7 @@ pub fn describe(path: &str, sha256: &str, cat: &Catalogue) -> Inspection {
             }
         ));
     }
-    if cat.n_samples() < 3 {
+    if samples.len() < 3 {
         warnings.push(
             "fewer than 3 samples: de novo extraction needs a cohort; use assign for single samples"
                 .into(),
@@ -140,16 +182,16 @@ pub fn describe(path: &str, sha256: &str, cat: &Catalogue) -> Inspection {
     Inspection {
         file: path.to_string(),
         sha256: sha256.to_string(),
-        context: cat.context.name().to_string(),
-        channels: cat.counts.nrows(),
-        samples: cat.n_samples(),
+        context: context.name().to_string(),
+        channels: context.len(),
+        samples: samples.len(),
         total_mutations: totals.iter().sum(),
         burden: Burden {
             min: totals.iter().copied().fold(f64::INFINITY, f64::min),
             median: med,
             max: totals.iter().copied().fold(0.0, f64::max),
         },
-        sample_names: cat.samples.clone(),
+        sample_names: samples,
         zero_samples: zero,
         warnings,
     }

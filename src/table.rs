@@ -15,7 +15,6 @@
 
 use crate::context::{Context, sbs96_from_parts};
 use faer::Mat;
-use polars::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -305,7 +304,8 @@ pub enum TableError {
         /// Its sum.
         sum: f64,
     },
-    /// Polars failed on the cleaned text (should not happen after the structural checks).
+    /// The table could not be parsed (not produced by the row-wise reader; kept so that
+    /// code matching on it still compiles).
     #[error("{}: cannot parse the table: {}", Esc(.path), Esc(.message))]
     Parse {
         /// File name as given.
@@ -609,29 +609,6 @@ pub fn read(path: &str, kind: ValueKind) -> Result<LabelledMatrix, TableError> {
 // Lines and fields
 // ---------------------------------------------------------------------------------------
 
-struct Lines<'a> {
-    /// (1-based line number, text without line ending)
-    rows: Vec<(usize, &'a str)>,
-}
-
-fn split_lines<'a>(path: &str, text: &'a str) -> Result<Lines<'a>, TableError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rows = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        rows.push((i + 1, line));
-    }
-    if rows.is_empty() {
-        return Err(TableError::Empty {
-            path: path.to_string(),
-        });
-    }
-    Ok(Lines { rows })
-}
-
 fn sniff_separator(path: &str, header: &str) -> u8 {
     let lower = path.to_ascii_lowercase();
     let stem = lower.strip_suffix(".gz").unwrap_or(&lower);
@@ -767,316 +744,450 @@ pub fn split_fields(line: &str, sep: u8) -> Result<Vec<String>, UnclosedQuote> {
         .collect()
 }
 
-/// What one pass over a data line learns, without allocating.
-struct RowShape {
-    count: usize,
-    /// Number of blank fields at the end of the line.
-    trailing_blank: usize,
-}
-
-fn row_shape(line: &str, sep: u8) -> Result<RowShape, UnclosedQuote> {
-    let mut count = 0;
-    let mut trailing_blank = 0;
-    for f in fields(line, sep) {
-        let f = f?;
-        count += 1;
-        if f.is_blank() {
-            trailing_blank += 1;
-        } else {
-            trailing_blank = 0;
-        }
-    }
-    Ok(RowShape {
-        count,
-        trailing_blank,
-    })
-}
-
-/// Write a line's first `keep` fields in canonical quoting (RFC 4180), for polars.
-fn canonical_line(out: &mut String, line: &str, sep: u8, keep: usize) {
-    for (k, f) in fields(line, sep).take(keep).enumerate() {
-        let v = f.map(|f| f.value()).unwrap_or_default();
-        if k > 0 {
-            out.push(sep as char);
-        }
-        if v.contains(['"', sep as char, '\r']) || v.starts_with([' ', '\t']) {
-            out.push('"');
-            out.push_str(&v.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(&v);
-        }
-    }
-    out.push('\n');
-}
-
 // ---------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------
+//
+// Tables are read row by row, straight from the text: each line is split into fields once,
+// its label kept and its values parsed where they stand. Polars' CSV reader was used here
+// before; on a 100,000-sample catalogue (96 lines of 100,000 fields, 21 MB) it built one
+// text column per sample and peaked at 658 MB (31x the file), and a matrix of counts
+// alone is 3.6x such a file, so `inspect` ([`summarize_counts`]) keeps only per-sample
+// sums. Problems are still reported in the same order whatever the path: the text and
+// structure of every line first, then the header, labels and channels, then the values
+// (the first bad cell of the first column that holds one), then column sums.
+
+/// Whether a line is part of the table (not blank, not a comment).
+fn is_content(line: &str) -> bool {
+    !(line.trim().is_empty() || line.starts_with('#'))
+}
+
+/// Where the values of the data rows go.
+enum Values {
+    /// A rows × columns matrix in file order, allocated at the first value.
+    Matrix {
+        rows: usize,
+        values: Option<Mat<f64>>,
+    },
+    /// Per-column sums (as floats in file order, and exactly) and, per row, whether it
+    /// holds a non-zero value: all that `inspect` needs.
+    Totals {
+        sums: Vec<f64>,
+        exact: Vec<u128>,
+        nonzero: Vec<bool>,
+    },
+}
+
+/// A whole number written with 1 to 15 plain digits (below 2^53, so exact): the common
+/// cell, read without the general checks, which it always passes.
+fn plain_count(t: &str) -> Option<u64> {
+    if t.is_empty() || t.len() > 15 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(t.bytes().fold(0u64, |v, b| v * 10 + u64::from(b - b'0')))
+}
+
+/// What the rows of a table establish, checked in order by [`Scan::finish`].
+struct Layout {
+    context: Context,
+    names: Vec<String>,
+    /// Canonical channel index of each data row, in file order.
+    order: Vec<usize>,
+    warnings: Vec<String>,
+}
+
+/// Row-wise reader: fed one line at a time (with its 1-based number), keeps the header,
+/// each row's label and line, and the first problem of each kind, so that
+/// [`Scan::finish`] reports the same problem whichever way the lines came.
+struct Scan<'p> {
+    path: &'p str,
+    kind: ValueKind,
+    sink: Values,
+    sep: u8,
+    header: Option<Vec<String>>,
+    header_cosmic: bool,
+    /// Blank names at the end of the header.
+    header_trailing_blank: usize,
+    label_cols: usize,
+    data_lines: usize,
+    /// (line, label as written or joined from the COSMIC columns) of each data row.
+    rows: Vec<(usize, String)>,
+    min_trailing_blank: usize,
+    /// For each column with a blank name at the end of the header: the first line that
+    /// holds a value there, and the value.
+    unnamed: Vec<Option<(usize, String)>>,
+    /// The first structural problem; later lines are not read.
+    failed: Option<TableError>,
+    /// The first bad cell in column order: (value column, data row, problem).
+    bad: Option<(usize, usize, String)>,
+}
+
+impl<'p> Scan<'p> {
+    fn new(path: &'p str, kind: ValueKind, sink: Values) -> Self {
+        Scan {
+            path,
+            kind,
+            sink,
+            sep: b'\t',
+            header: None,
+            header_cosmic: false,
+            header_trailing_blank: 0,
+            label_cols: 1,
+            data_lines: 0,
+            rows: Vec::new(),
+            min_trailing_blank: usize::MAX,
+            unnamed: Vec::new(),
+            failed: None,
+            bad: None,
+        }
+    }
+
+    /// One line of text, without its `\n` (a `\r` before it is dropped here).
+    fn line(&mut self, no: usize, line: &str) {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if self.failed.is_some() || !is_content(line) {
+            return;
+        }
+        if self.header.is_none() {
+            self.start(no, line);
+        } else {
+            self.row(no, line);
+        }
+    }
+
+    fn start(&mut self, no: usize, line: &str) {
+        self.sep = sniff_separator(self.path, line);
+        let Ok(header) = split_fields(line, self.sep) else {
+            self.failed = Some(TableError::UnterminatedQuote {
+                path: self.path.to_string(),
+                line: no,
+            });
+            self.header = Some(Vec::new());
+            return;
+        };
+        let header: Vec<String> = header.into_iter().map(|s| s.trim().to_string()).collect();
+        self.header_trailing_blank = header.iter().rev().take_while(|h| h.is_empty()).count();
+        self.unnamed = vec![None; self.header_trailing_blank];
+        self.header_cosmic = header.len() >= 2 && {
+            let a = header[0].to_ascii_lowercase();
+            let b = header[1].to_ascii_lowercase();
+            (a == "type" && b == "subtype") || (a.starts_with("mutation") && b == "trinucleotide")
+        };
+        self.header = Some(header);
+    }
+
+    fn row(&mut self, no: usize, line: &str) {
+        let full_width = self.header.as_ref().map_or(0, Vec::len);
+        let value_end = full_width - self.header_trailing_blank;
+        let r = self.rows.len();
+        self.data_lines += 1;
+        let mut label0: Cow<'_, str> = Cow::Borrowed("");
+        let mut label1: Cow<'_, str> = Cow::Borrowed("");
+        let mut count = 0;
+        let mut trailing_blank = 0;
+        let mut nonzero = false;
+        for f in fields(line, self.sep) {
+            let Ok(f) = f else {
+                self.failed = Some(TableError::UnterminatedQuote {
+                    path: self.path.to_string(),
+                    line: no,
+                });
+                return;
+            };
+            let k = count;
+            count += 1;
+            let blank = f.is_blank();
+            trailing_blank = if blank { trailing_blank + 1 } else { 0 };
+            if k >= full_width {
+                continue;
+            }
+            if k == 0 {
+                label0 = f.value();
+            } else if k == 1 {
+                if r == 0 {
+                    let cosmic =
+                        self.header_cosmic || sbs96_from_parts(&label0, &f.value()).is_some();
+                    self.label_cols = if cosmic { 2 } else { 1 };
+                }
+                if self.label_cols == 2 {
+                    label1 = f.value();
+                }
+            }
+            if k >= value_end {
+                let slot = &mut self.unnamed[k - value_end];
+                if !blank && slot.is_none() {
+                    *slot = Some((no, f.value().trim().to_string()));
+                }
+                continue;
+            }
+            if k < self.label_cols {
+                continue;
+            }
+            let j = k - self.label_cols;
+            let text = f.value();
+            let parsed = match plain_count(&text) {
+                Some(n) if self.kind == ValueKind::Counts => Ok(n as f64),
+                _ => parse_cell(&text, self.kind),
+            };
+            match parsed {
+                Ok(v) => {
+                    nonzero |= v != 0.0;
+                    let ncols = value_end - self.label_cols;
+                    match &mut self.sink {
+                        Values::Matrix { rows, values } => {
+                            let m = values.get_or_insert_with(|| Mat::zeros(*rows, ncols));
+                            if v != 0.0 {
+                                m[(r, j)] = v;
+                            }
+                        }
+                        Values::Totals { sums, exact, .. } => {
+                            if sums.len() < ncols {
+                                sums.resize(ncols, 0.0);
+                                exact.resize(ncols, 0);
+                            }
+                            sums[j] += v;
+                            exact[j] += v as u128;
+                        }
+                    }
+                }
+                Err(problem) => {
+                    if self.bad.as_ref().is_none_or(|b| j < b.0) {
+                        self.bad = Some((j, r, problem));
+                    }
+                }
+            }
+        }
+        if count != full_width {
+            self.failed = Some(TableError::Ragged {
+                path: self.path.to_string(),
+                line: no,
+                found: count,
+                expected: full_width,
+            });
+            return;
+        }
+        self.min_trailing_blank = self.min_trailing_blank.min(trailing_blank);
+        let label = if self.label_cols == 2 {
+            sbs96_from_parts(&label0, &label1).unwrap_or_else(|| format!("{label0} {label1}"))
+        } else {
+            label0.into_owned()
+        };
+        self.rows.push((no, label));
+        if let Values::Totals { nonzero: rows, .. } = &mut self.sink {
+            rows.push(nonzero);
+        }
+    }
+
+    /// The checks that need every line, in the order problems are reported.
+    fn finish(&mut self) -> Result<Layout, TableError> {
+        let path = self.path;
+        let p = || path.to_string();
+        let Some(header) = self.header.take() else {
+            return Err(TableError::Empty { path: p() });
+        };
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        if self.data_lines == 0 {
+            return Err(TableError::HeaderOnly { path: p() });
+        }
+
+        // Trailing columns empty on every line, header included (spreadsheet exports end
+        // every line with a separator): ignored, with a warning. One with a value somewhere
+        // is refused, naming the first line that holds one.
+        let full_width = header.len();
+        let htb = self.header_trailing_blank;
+        let dropped = htb
+            .min(self.min_trailing_blank)
+            .min(full_width.saturating_sub(1));
+        let width = full_width - dropped;
+        if htb > dropped && width > 1 {
+            let column = width; // 1-based index of the last kept column, unnamed
+            if let Some(Some((line, value))) = (column - 1)
+                .checked_sub(full_width - htb)
+                .and_then(|i| self.unnamed.get(i))
+            {
+                return Err(TableError::UnnamedColumnWithValues {
+                    path: p(),
+                    line: *line,
+                    column,
+                    value: value.clone(),
+                });
+            }
+        }
+        let mut warnings = Vec::new();
+        if dropped > 0 {
+            warnings.push(format!(
+                "{}: ignored {} at the end of every line (each line ends with a separator, as spreadsheets export)",
+                Esc(path),
+                if dropped == 1 {
+                    "an empty last column".to_string()
+                } else {
+                    format!("{dropped} empty last columns")
+                }
+            ));
+        }
+
+        // Layout: COSMIC download (Type + Subtype) or one label column.
+        let label_cols = self.label_cols;
+        if width <= label_cols {
+            return Err(TableError::NoColumns {
+                path: p(),
+                header: header[..width].join(", "),
+            });
+        }
+
+        // Column names.
+        let names: Vec<String> = header[label_cols..width].to_vec();
+        drop(header);
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+        for (j, n) in names.iter().enumerate() {
+            if n.is_empty() {
+                return Err(TableError::EmptyColumnName {
+                    path: p(),
+                    column: j + label_cols + 1,
+                });
+            }
+            if let Some(&first) = seen.get(n.as_str()) {
+                return Err(TableError::DuplicateColumn {
+                    path: p(),
+                    name: n.clone(),
+                    first: first + label_cols + 1,
+                    second: j + label_cols + 1,
+                });
+            }
+            seen.insert(n, j);
+        }
+        drop(seen);
+
+        // Context from the labels, never from the row count.
+        let rows = &self.rows;
+        let context = rows
+            .iter()
+            .find_map(|(_, l)| Context::detect(l))
+            .ok_or_else(|| TableError::UnknownContext {
+                path: p(),
+                line: rows[0].0,
+                label: rows[0].1.clone(),
+            })?;
+        let mut row_of_channel: Vec<Option<usize>> = vec![None; context.len()];
+        let mut order = Vec::with_capacity(rows.len());
+        for (r, (line, l)) in rows.iter().enumerate() {
+            let canon = context
+                .canonical_label(l)
+                .ok_or_else(|| TableError::UnknownLabel {
+                    path: p(),
+                    line: *line,
+                    label: l.trim().to_string(),
+                    context,
+                    example: context.example(),
+                })?;
+            let idx = context
+                .index_of(canon)
+                .expect("canonical label has an index");
+            if let Some(first) = row_of_channel[idx] {
+                return Err(TableError::DuplicateChannel {
+                    path: p(),
+                    line: *line,
+                    first: rows[first].0,
+                    label: canon.to_string(),
+                });
+            }
+            row_of_channel[idx] = Some(r);
+            order.push(idx);
+        }
+        let missing: Vec<&str> = row_of_channel
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_none())
+            .map(|(i, _)| context.labels()[i].as_str())
+            .collect();
+        if !missing.is_empty() {
+            let mut listed = missing
+                .iter()
+                .take(6)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if missing.len() > 6 {
+                listed.push_str(", ...");
+            }
+            return Err(TableError::MissingChannels {
+                path: p(),
+                context,
+                count: missing.len(),
+                total: context.len(),
+                listed,
+            });
+        }
+
+        // Values: the first bad cell of the first column holding one.
+        if let Some((j, r, problem)) = self.bad.take() {
+            return Err(TableError::BadValue {
+                path: p(),
+                line: rows[r].0,
+                label: context.labels()[order[r]].clone(),
+                column: names[j].clone(),
+                problem,
+            });
+        }
+        Ok(Layout {
+            context,
+            names,
+            order,
+            warnings,
+        })
+    }
+}
 
 /// Parse and validate table text. `path` is only used in messages.
 pub fn parse(path: &str, bytes: &[u8], kind: ValueKind) -> Result<LabelledMatrix, TableError> {
-    let p = || path.to_string();
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
         return Err(TableError::Unreadable {
-            path: p(),
+            path: path.to_string(),
             reason: format!("binary data (a NUL byte at offset {pos})"),
         });
     }
     let text = std::str::from_utf8(bytes).map_err(|e| TableError::Unreadable {
-        path: p(),
+        path: path.to_string(),
         reason: utf8_error(e.valid_up_to() as u64),
     })?;
-    let lines = split_lines(path, text)?;
-    let (header_line_no, header_line) = lines.rows[0];
-    let sep = sniff_separator(path, header_line);
-    let header: Vec<String> = split_fields(header_line, sep)
-        .map_err(|_| TableError::UnterminatedQuote {
-            path: p(),
-            line: header_line_no,
-        })?
-        .into_iter()
-        .map(|s| s.trim().to_string())
-        .collect();
-    if lines.rows.len() == 1 {
-        return Err(TableError::HeaderOnly { path: p() });
-    }
-    let full_width = header.len();
-    let mut min_trailing_blank = usize::MAX;
-    let mut any_quote = false;
-    for &(line, row) in &lines.rows[1..] {
-        let shape =
-            row_shape(row, sep).map_err(|_| TableError::UnterminatedQuote { path: p(), line })?;
-        if shape.count != full_width {
-            return Err(TableError::Ragged {
-                path: p(),
-                line,
-                found: shape.count,
-                expected: full_width,
-            });
-        }
-        min_trailing_blank = min_trailing_blank.min(shape.trailing_blank);
-        any_quote |= row.contains('"');
-    }
-
-    // Trailing columns empty on every line, header included (spreadsheet exports end
-    // every line with a separator): ignored, with a warning. One with a value somewhere
-    // is refused, naming the first line that holds one.
-    let header_trailing_blank = header.iter().rev().take_while(|h| h.is_empty()).count();
-    let dropped = header_trailing_blank
-        .min(min_trailing_blank)
-        .min(full_width.saturating_sub(1));
-    let width = full_width - dropped;
-    if header_trailing_blank > dropped && width > 1 {
-        let column = width; // 1-based index of the last kept column, unnamed
-        for &(line, row) in &lines.rows[1..] {
-            if let Some(Ok(f)) = fields(row, sep).nth(column - 1)
-                && !f.is_blank()
-            {
-                return Err(TableError::UnnamedColumnWithValues {
-                    path: p(),
-                    line,
-                    column,
-                    value: f.value().trim().to_string(),
-                });
-            }
-        }
-    }
-    let mut warnings = Vec::new();
-    if dropped > 0 {
-        warnings.push(format!(
-            "{}: ignored {} at the end of every line (each line ends with a separator, as spreadsheets export)",
-            Esc(path),
-            if dropped == 1 {
-                "an empty last column".to_string()
-            } else {
-                format!("{dropped} empty last columns")
-            }
-        ));
-    }
-
-    // The grid itself is parsed by polars, every column as text, so that each cell can
-    // be validated here with a message naming its line, channel and column. Polars gets
-    // the data lines as they are when they are contiguous and plain (no comment or blank
-    // line between them, no CR, no quote, no dropped column); otherwise a cleaned copy
-    // with the quoting made canonical, so that polars and the checks above agree.
-    let data = &lines.rows[1..];
-    let first = data[0].1;
-    let last = data[data.len() - 1].1;
-    let start = first.as_ptr() as usize - text.as_ptr() as usize;
-    let end = last.as_ptr() as usize - text.as_ptr() as usize + last.len();
-    let contiguous = data.windows(2).all(|w| w[1].0 == w[0].0 + 1);
-    let plain = contiguous && dropped == 0 && !any_quote && !text[start..end].contains('\r');
-    let clean: Cow<'_, str> = if plain {
-        Cow::Borrowed(&text[start..end])
-    } else {
-        let mut clean = String::with_capacity(end - start + data.len());
-        for &(_, row) in data {
-            if dropped == 0 && !row.contains('"') {
-                clean.push_str(row);
-                clean.push('\n');
-            } else {
-                canonical_line(&mut clean, row, sep, width);
-            }
-        }
-        Cow::Owned(clean)
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let content = text
+        .split('\n')
+        .filter(|l| is_content(l.strip_suffix('\r').unwrap_or(l)))
+        .count();
+    let sink = Values::Matrix {
+        rows: content.saturating_sub(1),
+        values: None,
     };
-    let df = CsvReadOptions::default()
-        .with_has_header(false)
-        .with_infer_schema_length(Some(0))
-        .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(b'"')))
-        .into_reader_with_file_handle(Cursor::new(clean.as_bytes()))
-        .finish()
-        .map_err(|e| TableError::Parse {
-            path: p(),
-            message: e.to_string().lines().next().unwrap_or("").to_string(),
-        })?;
-    drop(clean);
-    let columns: Vec<&StringChunked> = df
-        .columns()
-        .iter()
-        .take(width)
-        .map(|c| c.str().expect("all columns are read as text"))
-        .collect();
-    if columns.len() != width || columns.first().map(|c| c.len()) != Some(data.len()) {
-        return Err(TableError::Parse {
-            path: p(),
-            message: "unexpected shape after parsing (check quoting)".into(),
-        });
+    let mut scan = Scan::new(path, kind, sink);
+    for (i, line) in text.split('\n').enumerate() {
+        scan.line(i + 1, line);
     }
-    let cell = |c: usize, r: usize| -> &str { columns[c].get(r).unwrap_or("") };
-
-    // Layout: COSMIC download (Type + Subtype) or one label column.
-    let cosmic_layout = width >= 2 && {
-        let a = header[0].to_ascii_lowercase();
-        let b = header[1].to_ascii_lowercase();
-        (a == "type" && b == "subtype")
-            || (a.starts_with("mutation") && b == "trinucleotide")
-            || sbs96_from_parts(cell(0, 0), cell(1, 0)).is_some()
+    let layout = scan.finish()?;
+    let Values::Matrix { rows, values } = scan.sink else {
+        unreachable!("parse fills a matrix")
     };
-    let label_cols = if cosmic_layout { 2 } else { 1 };
-    if width <= label_cols {
-        return Err(TableError::NoColumns {
-            path: p(),
-            header: header[..width].join(", "),
-        });
-    }
-    let line_of = |r: usize| data[r].0;
-    let raw_labels: Vec<String> = (0..data.len())
-        .map(|r| {
-            if cosmic_layout {
-                sbs96_from_parts(cell(0, r), cell(1, r))
-                    .unwrap_or_else(|| format!("{} {}", cell(0, r), cell(1, r)))
-            } else {
-                cell(0, r).to_string()
-            }
-        })
-        .collect();
-
-    // Column names.
-    let names: Vec<String> = header[label_cols..width].to_vec();
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (j, n) in names.iter().enumerate() {
-        if n.is_empty() {
-            return Err(TableError::EmptyColumnName {
-                path: p(),
-                column: j + label_cols + 1,
-            });
+    let ncols = layout.names.len();
+    let mut values = values.unwrap_or_else(|| Mat::zeros(rows, ncols));
+    // Rows into the context's canonical order, one column at a time.
+    let n = layout.order.len();
+    let mut column = vec![0.0; n];
+    for j in 0..ncols {
+        for (r, &i) in layout.order.iter().enumerate() {
+            column[i] = values[(r, j)];
         }
-        if let Some(&first) = seen.get(n.as_str()) {
-            return Err(TableError::DuplicateColumn {
-                path: p(),
-                name: n.clone(),
-                first: first + label_cols + 1,
-                second: j + label_cols + 1,
-            });
-        }
-        seen.insert(n, j);
-    }
-
-    // Context from the labels, never from the row count.
-    let context = raw_labels
-        .iter()
-        .find_map(|l| Context::detect(l))
-        .ok_or_else(|| TableError::UnknownContext {
-            path: p(),
-            line: line_of(0),
-            label: raw_labels[0].clone(),
-        })?;
-    let mut row_of_channel: Vec<Option<usize>> = vec![None; context.len()];
-    let mut order = Vec::with_capacity(raw_labels.len());
-    for (r, l) in raw_labels.iter().enumerate() {
-        let canon = context
-            .canonical_label(l)
-            .ok_or_else(|| TableError::UnknownLabel {
-                path: p(),
-                line: line_of(r),
-                label: l.trim().to_string(),
-                context,
-                example: context.example(),
-            })?;
-        let idx = context
-            .index_of(canon)
-            .expect("canonical label has an index");
-        if let Some(first) = row_of_channel[idx] {
-            return Err(TableError::DuplicateChannel {
-                path: p(),
-                line: line_of(r),
-                first: line_of(first),
-                label: canon.to_string(),
-            });
-        }
-        row_of_channel[idx] = Some(r);
-        order.push(idx);
-    }
-    let missing: Vec<&str> = row_of_channel
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.is_none())
-        .map(|(i, _)| context.labels()[i].as_str())
-        .collect();
-    if !missing.is_empty() {
-        let mut listed = missing
-            .iter()
-            .take(6)
-            .copied()
-            .collect::<Vec<_>>()
-            .join(", ");
-        if missing.len() > 6 {
-            listed.push_str(", ...");
-        }
-        return Err(TableError::MissingChannels {
-            path: p(),
-            context,
-            count: missing.len(),
-            total: context.len(),
-            listed,
-        });
-    }
-
-    // Values, validated straight from polars' text columns (no copy).
-    let mut values = Mat::<f64>::zeros(context.len(), names.len());
-    for (j, name) in names.iter().enumerate() {
-        let col = columns[j + label_cols];
-        for (r, v) in col.iter().enumerate() {
-            let v = parse_cell(v.unwrap_or(""), kind).map_err(|problem| TableError::BadValue {
-                path: p(),
-                line: line_of(r),
-                label: context.labels()[order[r]].clone(),
-                column: name.clone(),
-                problem,
-            })?;
-            values[(order[r], j)] = v;
+        for (i, &v) in column.iter().enumerate() {
+            values[(i, j)] = v;
         }
     }
-    drop(columns);
-    drop(df);
     if kind == ValueKind::Probabilities {
-        for (j, name) in names.iter().enumerate() {
+        for (j, name) in layout.names.iter().enumerate() {
             let sum: f64 = values.col(j).iter().sum();
             if (sum - 1.0).abs() > 1e-3 {
                 return Err(TableError::NotDistribution {
-                    path: p(),
+                    path: path.to_string(),
                     column: name.clone(),
                     sum,
                 });
@@ -1084,11 +1195,118 @@ pub fn parse(path: &str, bytes: &[u8], kind: ValueKind) -> Result<LabelledMatrix
         }
     }
     Ok(LabelledMatrix {
-        context,
-        columns: names,
+        context: layout.context,
+        columns: layout.names,
         values,
-        warnings,
+        warnings: layout.warnings,
     })
+}
+
+/// What [`summarize_counts`] learns from a catalogue: everything `inspect` reports.
+#[derive(Debug, Clone)]
+pub struct CountSummary {
+    /// The context recognised from the labels.
+    pub context: Context,
+    /// Sample names, in file order.
+    pub samples: Vec<String>,
+    /// Total count of each sample: the same numbers as [`crate::Catalogue::totals`].
+    pub totals: Vec<f64>,
+    /// Channels without a mutation in any sample.
+    pub empty_channels: usize,
+    /// What reading noticed (e.g. an ignored empty last column).
+    pub warnings: Vec<String>,
+    /// SHA-256 (lowercase hex) of the whole decompressed input, as in [`SourceText`].
+    pub sha256: String,
+}
+
+/// Read a catalogue file like [`read`] with [`ValueKind::Counts`] (same checks, same
+/// messages), one line at a time, keeping only sample names and totals: memory follows
+/// one line and the number of samples, not the table. `Ok(None)` in the one case the
+/// totals could differ from [`crate::Catalogue::totals`] in the last bit (rows out of
+/// channel order and a sample above 2^53 mutations, where the order of the float sums
+/// matters): read the catalogue instead.
+pub fn summarize_counts(path: &str) -> Result<Option<CountSummary>, TableError> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut strip = CommentStripper::default();
+    let sink = Values::Totals {
+        sums: Vec::new(),
+        exact: Vec::new(),
+        nonzero: Vec::new(),
+    };
+    let mut scan = Scan::new(path, ValueKind::Counts, sink);
+    let mut line_no = 0;
+    let mut feed = |scan: &mut Scan<'_>, line: &[u8]| {
+        line_no += 1;
+        // Complete lines of checked text (the stripper refuses bad UTF-8 first).
+        let line = std::str::from_utf8(line).unwrap_or("");
+        let line = if line_no == 1 {
+            line.strip_prefix('\u{feff}').unwrap_or(line)
+        } else {
+            line
+        };
+        scan.line(line_no, line);
+    };
+    pump(path, MAX_INPUT_BYTES, &mut |chunk, offset| {
+        hasher.update(chunk);
+        let before = strip.out.len();
+        strip
+            .feed(chunk, offset)
+            .map_err(|reason| TableError::Unreadable {
+                path: path.to_string(),
+                reason,
+            })?;
+        if strip.out[before..].contains(&b'\n') {
+            let end = strip.out.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+            for line in strip.out[..end].split(|&b| b == b'\n') {
+                feed(&mut scan, line);
+            }
+            strip.out.drain(..=end);
+        }
+        Ok(())
+    })?;
+    let rest = strip.finish().map_err(|reason| TableError::Unreadable {
+        path: path.to_string(),
+        reason,
+    })?;
+    feed(&mut scan, &rest);
+    let layout = scan.finish()?;
+    let Values::Totals {
+        sums,
+        exact,
+        nonzero,
+    } = scan.sink
+    else {
+        unreachable!("summarize_counts keeps totals")
+    };
+    // Catalogue::totals sums each column in canonical channel order. Rows already in
+    // that order give the same float sums; otherwise every partial sum is exact while the
+    // total is at most 2^53, so the exact total is the same number.
+    let in_order = layout.order.windows(2).all(|w| w[0] < w[1]);
+    let mut totals = Vec::with_capacity(layout.names.len());
+    for j in 0..layout.names.len() {
+        let (float, whole) = (sums.get(j).copied(), exact.get(j).copied());
+        let (float, whole) = (float.unwrap_or(0.0), whole.unwrap_or(0));
+        if in_order {
+            totals.push(float);
+        } else if whole <= u128::from(MAX_COUNT) {
+            totals.push(whole as f64);
+        } else {
+            return Ok(None);
+        }
+    }
+    let mut sha256 = String::with_capacity(64);
+    for b in hasher.finalize().iter() {
+        sha256.push_str(&format!("{b:02x}"));
+    }
+    Ok(Some(CountSummary {
+        context: layout.context,
+        samples: layout.names,
+        totals,
+        empty_channels: nonzero.iter().filter(|&&nz| !nz).count(),
+        warnings: layout.warnings,
+        sha256,
+    }))
 }
 
 /// How the decimal text of a non-negative number stands as a count, decided from its

@@ -299,7 +299,7 @@ fn doubled_quotes_inside_quotes_are_unescaped() {
     });
     let t = parse("q.tsv", text.as_bytes(), ValueKind::Counts).unwrap();
     assert_eq!(t.columns, vec!["x\" y".to_string(), "a\tb".to_string()]);
-    // Quoted cells and labels go through polars with the same meaning.
+    // Quoted cells and labels are read with the same meaning as plain ones.
     let text = catalogue_text(Context::Sbs96, &["S1"], |i, _| {
         if i == 3 { "\"7\"".into() } else { "1".into() }
     })
@@ -543,6 +543,134 @@ fn cases(n: u32) -> ProptestConfig {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Wide tables (many samples) and the streamed summary used by `inspect`
+// ---------------------------------------------------------------------------------------
+
+/// A catalogue of `n` samples with rows in a shuffled order; cell (channel, sample) is
+/// `value(i, j)`.
+fn wide_text(n: usize, samples: &[usize], value: impl Fn(usize, usize) -> String) -> String {
+    let labels = Context::Sbs96.labels();
+    let mut s = String::from("MutationType");
+    for &j in samples {
+        s.push_str(&format!("\tsample_{j}"));
+    }
+    s.push('\n');
+    for k in 0..labels.len() {
+        let i = (k * 37 + 11) % labels.len(); // a permutation of the rows
+        s.push_str(&labels[i]);
+        for &j in samples {
+            s.push('\t');
+            s.push_str(&value(i, j));
+        }
+        s.push('\n');
+    }
+    assert!(samples.iter().all(|&j| j < n));
+    s
+}
+
+fn wide_value(i: usize, j: usize) -> u64 {
+    ((i * 7919 + j * 104_729) % 1009) as u64 * if (i + j).is_multiple_of(5) { 0 } else { 1 }
+}
+
+#[test]
+fn wide_table_reads_like_its_narrow_slices_and_names_bad_cells_the_same() {
+    let n = 3000;
+    let all: Vec<usize> = (0..n).collect();
+    let wide = wide_text(n, &all, |i, j| wide_value(i, j).to_string());
+    let t = parse("w.tsv", wide.as_bytes(), ValueKind::Counts).unwrap();
+    assert_eq!(t.columns.len(), n);
+    for j in 0..n {
+        for i in 0..96 {
+            assert_eq!(t.values[(i, j)], wide_value(i, j) as f64, "({i}, {j})");
+        }
+    }
+    // Each narrow slice (a few columns) reads to the same values.
+    for cols in [vec![0], vec![1, 2999], vec![1500, 7, 42]] {
+        let narrow = wide_text(n, &cols, |i, j| wide_value(i, j).to_string());
+        let s = parse("w.tsv", narrow.as_bytes(), ValueKind::Counts).unwrap();
+        for (k, &j) in cols.iter().enumerate() {
+            assert_eq!(s.columns[k], t.columns[j]);
+            for i in 0..96 {
+                assert_eq!(s.values[(i, k)], t.values[(i, j)]);
+            }
+        }
+    }
+    // A bad cell gets the same message in the wide table as in a narrow one.
+    let bad = |i: usize, j: usize| {
+        if (i, j) == (40, 1700) {
+            "4503599627370496.5".to_string()
+        } else {
+            wide_value(i, j).to_string()
+        }
+    };
+    let wide_err = counts_err(&wide_text(n, &all, bad));
+    let narrow_err = counts_err(&wide_text(n, &[1700], bad));
+    assert_eq!(wide_err, narrow_err);
+    assert!(
+        wide_err.contains("column 'sample_1700': value '4503599627370496.5'"),
+        "{wide_err}"
+    );
+    // Of several bad cells, the first of the first column holding one is named, wherever
+    // its row stands in the file.
+    let two_bad = |i: usize, j: usize| match (i, j) {
+        (0, 2500) => "x".to_string(),
+        (95, 2100) => "-1".to_string(),
+        (3, 2100) => "1.5".to_string(),
+        _ => wide_value(i, j).to_string(),
+    };
+    let e = counts_err(&wide_text(n, &all, two_bad));
+    assert!(e.contains("column 'sample_2100'"), "{e}");
+    let narrow = counts_err(&wide_text(n, &[2100], two_bad));
+    assert_eq!(e, narrow);
+}
+
+#[test]
+fn the_streamed_summary_matches_the_matrix_on_a_wide_table() {
+    let n = 2000;
+    let all: Vec<usize> = (0..n).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.tsv");
+    let mut text = String::from("# a comment\n");
+    text.push_str(&wide_text(n, &all, |i, j| {
+        if j == 3 {
+            "0".to_string()
+        } else {
+            wide_value(i, j).to_string()
+        }
+    }));
+    std::fs::write(&p, &text).unwrap();
+    let p = p.to_str().unwrap();
+    let s = summarize_counts(p).unwrap().unwrap();
+    let t = read(p, ValueKind::Counts).unwrap();
+    assert_eq!(s.sha256, sha256_hex(text.as_bytes()));
+    assert_eq!(s.samples, t.columns);
+    assert_eq!(s.context, t.context);
+    for j in 0..n {
+        let sum: f64 = t.values.col(j).iter().sum();
+        assert_eq!(s.totals[j], sum);
+    }
+    assert_eq!(s.totals[3], 0.0);
+    assert_eq!(s.empty_channels, 0);
+}
+
+#[test]
+fn totals_above_2_pow_53_out_of_channel_order_fall_back_to_the_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("big.tsv");
+    let labels = Context::Sbs96.labels();
+    let mut text = String::from("MutationType\tS1\n");
+    for i in (0..96).rev() {
+        text.push_str(&format!(
+            "{}\t{}\n",
+            labels[i],
+            if i < 3 { MAX_COUNT } else { 1 }
+        ));
+    }
+    std::fs::write(&p, &text).unwrap();
+    assert!(summarize_counts(p.to_str().unwrap()).unwrap().is_none());
+}
+
 proptest! {
     #![proptest_config(cases(48))]
 
@@ -622,6 +750,49 @@ proptest! {
                     prop_assert!(!e.contains('\n') && !e.contains('\r') && !e.contains('\u{1b}'), "{:?}", e);
                 }
             }
+        }
+    }
+
+    /// (b) The streamed summary (`inspect`) and the full read agree on every mutated
+    /// table: the same error, or the same names, totals and warnings.
+    #[test]
+    fn streamed_summary_agrees_with_the_full_read(
+        (ctx, counts, order) in a_table(),
+        st in style(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(
+            vec!["\t", ",", "\"", "\n", "\r", "#", "", " ", "-", ".5", "x", "\u{1b}", "A[C>A]A", "\t\n"]
+        )), 0..4),
+    ) {
+        let mut text = String::from_utf8(write_table(ctx, &counts, &order, &st)).unwrap();
+        for (at, s) in edits {
+            let mut i = at.index(text.len() + 1);
+            while !text.is_char_boundary(i) { i -= 1; }
+            text.insert_str(i, s);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(if st.comma { "m.csv" } else { "m.tsv" });
+        std::fs::write(&p, &text).unwrap();
+        let p = p.to_str().unwrap();
+        match (read(p, ValueKind::Counts), summarize_counts(p)) {
+            (Ok(t), Ok(Some(s))) => {
+                prop_assert_eq!(&s.samples, &t.columns);
+                prop_assert_eq!(&s.warnings, &t.warnings);
+                for j in 0..t.values.ncols() {
+                    let sum: f64 = t.values.col(j).iter().sum();
+                    prop_assert_eq!(s.totals[j], sum);
+                }
+                let empty = (0..t.values.nrows())
+                    .filter(|&i| (0..t.values.ncols()).all(|j| t.values[(i, j)] == 0.0))
+                    .count();
+                prop_assert_eq!(s.empty_channels, empty);
+            }
+            (Ok(t), Ok(None)) => {
+                let big = (0..t.values.ncols())
+                    .any(|j| t.values.col(j).iter().sum::<f64>() > MAX_COUNT as f64);
+                prop_assert!(big, "no total above 2^53, yet no summary");
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "read {:?} but summary {:?}", a.map(|_| ()), b.map(|_| ())),
         }
     }
 
