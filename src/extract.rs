@@ -280,8 +280,8 @@ pub fn extract(
     let (cat, dropped) = input.without_zero_samples();
     if !dropped.is_empty() {
         warnings.push(format!(
-            "dropped {} sample(s) with no mutations: {}",
-            dropped.len(),
+            "dropped {} with no mutations: {}",
+            crate::table::plural(dropped.len(), "sample", "samples"),
             dropped.join(", ")
         ));
     }

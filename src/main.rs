@@ -663,8 +663,8 @@ fn run(cli: Cli) -> Result<()> {
             }
             dir.commit()?;
             mutasig::log::info(&format!(
-                "{} figure(s) written to {}",
-                figs.len(),
+                "{} written to {}",
+                mutasig::table::plural(figs.len(), "figure", "figures"),
                 out.display()
             ));
             Ok(())
@@ -934,8 +934,8 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
     let result = assignment::assign(&cat, &reference, cfg, a.bootstrap, g.seed)?;
     if !result.dropped.is_empty() {
         warnings.push(format!(
-            "dropped {} sample(s) with no mutations: {}",
-            result.dropped.len(),
+            "dropped {} with no mutations: {}",
+            mutasig::table::plural(result.dropped.len(), "sample", "samples"),
             result.dropped.join(", ")
         ));
     }

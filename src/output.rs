@@ -32,7 +32,8 @@ pub enum OutputError {
     },
     /// `--force` on a folder holding files mutasig did not write.
     #[error(
-        "{path}: holds {count} file(s) that mutasig did not write ({files}); --force replaces only a folder of an earlier mutasig run: move those files or choose another folder"
+        "{path}: holds {} that mutasig did not write ({files}); --force replaces only a folder of an earlier mutasig run: move those files or choose another folder",
+        crate::table::plural(*count, "file", "files")
     )]
     NotOurs {
         /// The folder.

@@ -712,6 +712,7 @@ fn param_text(f: &Folder, key: &str) -> Option<String> {
 
 /// The ready-to-paste methods paragraph, built from what summary.json and the tables contain.
 fn methods(f: &Folder) -> String {
+    use crate::table::plural;
     let version = param_text(f, "version").unwrap_or_else(|| "(unknown version)".into());
     let tool = param_text(f, "tool").unwrap_or_else(|| "mutasig".into());
     let samples = f
@@ -722,8 +723,11 @@ fn methods(f: &Folder) -> String {
         .or_else(|| f.exposures.as_ref().map(|e| e.rows.len()));
     let context = param_text(f, "context");
     let cohort = match (samples, &context) {
-        (Some(n), Some(c)) => format!("{n} samples ({c} mutation catalogue)"),
-        (Some(n), None) => format!("{n} samples"),
+        (Some(n), Some(c)) => format!(
+            "{} ({c} mutation catalogue)",
+            plural(n, "sample", "samples")
+        ),
+        (Some(n), None) => plural(n, "sample", "samples"),
         (None, Some(c)) => format!("the {c} mutation catalogue"),
         (None, None) => "the input catalogue".into(),
     };
