@@ -589,22 +589,28 @@ fn hidden_in(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// A long extract into `out` (in `dir`), once its staging folder exists.
+fn long_extract_started(dir: &Path, out: &Path) -> std::process::Child {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mutasig"))
+        .args(["extract", example().to_str().unwrap(), "-o"])
+        .arg(out)
+        .args(["--replicates", "6000", "--rank", "3", "-q"])
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while hidden_in(dir).iter().all(|n| !n.contains("partial")) {
+        assert!(start.elapsed().as_secs() < 30, "no staging folder appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
+}
+
 #[test]
 fn sigterm_and_sigint_remove_the_staging_folder() {
     for (sig, code) in [("TERM", 143), ("INT", 130)] {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mutasig"))
-            .args(["extract", example().to_str().unwrap(), "-o"])
-            .arg(&out)
-            .args(["--replicates", "6000", "--rank", "3", "-q"])
-            .spawn()
-            .unwrap();
-        let start = std::time::Instant::now();
-        while hidden_in(tmp.path()).iter().all(|n| !n.contains("partial")) {
-            assert!(start.elapsed().as_secs() < 30, "no staging folder appeared");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        let mut child = long_extract_started(tmp.path(), &out);
         let kill = std::process::Command::new("kill")
             .args([format!("-{sig}"), child.id().to_string()])
             .status()
@@ -625,17 +631,7 @@ fn sigterm_and_sigint_remove_the_staging_folder() {
 fn stale_staging_of_a_killed_run_is_removed_by_the_next_run() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mutasig"))
-        .args(["extract", example().to_str().unwrap(), "-o"])
-        .arg(&out)
-        .args(["--replicates", "6000", "--rank", "3", "-q"])
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while hidden_in(tmp.path()).iter().all(|n| !n.contains("partial")) {
-        assert!(start.elapsed().as_secs() < 30, "no staging folder appeared");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let mut child = long_extract_started(tmp.path(), &out);
     child.kill().unwrap(); // SIGKILL: no handler runs
     child.wait().unwrap();
     assert!(!hidden_in(tmp.path()).is_empty());
