@@ -1,7 +1,6 @@
 //! Reading every accepted layout, and the exact error for every bad input.
 
-mod common;
-use common::*;
+use crate::util::*;
 use std::io::Write;
 
 fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {

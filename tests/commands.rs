@@ -1,7 +1,6 @@
 //! End-to-end checks of simulate, extract, assign and compare through the binary.
 
-mod common;
-use common::*;
+use crate::util::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -13,7 +13,7 @@
 //! with `cd FOLDER && mutasig $(cat args.txt)`, or exactly from args.json).
 //!
 //! ```text
-//! MUTASIG_FUZZ_SECONDS=300 MUTASIG_FUZZ_SEED=7 cargo test --test fuzz -- --ignored --nocapture
+//! MUTASIG_FUZZ_SECONDS=300 MUTASIG_FUZZ_SEED=7 cargo test --test tests fuzz_commands -- --ignored --nocapture
 //! ```
 //! Defaults: 60 seconds, seed 20240607. `fuzz_smoke` (not ignored) runs 3 s with a fixed seed.
 
@@ -1045,7 +1045,7 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// The long fuzzing session: `cargo test --test fuzz -- --ignored --nocapture`.
+/// The long fuzzing session: `cargo test --test tests fuzz_commands -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn fuzz_commands() {

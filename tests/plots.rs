@@ -1,7 +1,6 @@
 //! `mutasig plot` and figures for the example and for a 2,000-sample cohort.
 
-mod common;
-use common::*;
+use crate::util::*;
 
 /// Coloured bars of an SVG: rects filled with one of the six SBS96 class colours.
 fn sbs_bars(svg: &str) -> usize {

@@ -1,8 +1,7 @@
 //! The report of real extract and assign runs: every section, escaped hostile names,
 //! and a render in headless Chromium with no console error and no network request.
 
-mod common;
-use common::*;
+use crate::util::*;
 use std::path::{Path, PathBuf};
 
 const HOSTILE: &str = "<script>alert(1)</script>";

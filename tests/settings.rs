@@ -1,8 +1,7 @@
 //! Settings out of range are usage errors (exit 2, one line naming the flag and the
 //! value) found before any input is read and before any output is created.
 
-mod common;
-use common::*;
+use crate::util::*;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

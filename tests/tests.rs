@@ -1,0 +1,11 @@
+//! The integration tests: one binary (one link of the dependency tree), a module per area.
+//! Run one area with `cargo test --test tests commands::`.
+
+mod util;
+
+mod catalogue;
+mod commands;
+mod fuzz;
+mod plots;
+mod report;
+mod settings;
