@@ -86,6 +86,27 @@ pub enum OutputError {
         #[source]
         source: std::io::Error,
     },
+    /// The finished folder could not be moved into place, nor the old one put back.
+    #[error(
+        "{path}: cannot move the finished results into place ({source}), nor put the previous contents back: they are in {aside}"
+    )]
+    ReplaceLost {
+        /// The folder.
+        path: String,
+        /// Where the previous contents are.
+        aside: String,
+        /// Underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `report` would replace a file mutasig did not write.
+    #[error(
+        "{path}: exists and is not a file mutasig wrote there (or it changed since, or is reached through a symbolic link); move it away and run again"
+    )]
+    WouldReplace {
+        /// The file.
+        path: String,
+    },
     /// A single-file output that already exists.
     #[error("{path}: the file exists; choose another name or add --force to replace it")]
     FileExists {

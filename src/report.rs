@@ -137,13 +137,31 @@ pub(crate) fn parse_num(s: &str) -> f64 {
     s.trim().parse::<f64>().unwrap_or(f64::NAN)
 }
 
+/// A file of the folder, if present, read up to the input limit (a link to an endless
+/// file must not exhaust memory).
 fn read_opt(dir: &Path, name: &str) -> Result<Option<String>, ReportError> {
+    use std::io::Read as _;
     let path = dir.join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(s) => Ok(Some(s)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ReportError::Io { path, source }),
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(ReportError::Io { path, source }),
+    };
+    let mut text = String::new();
+    let limit = crate::table::MAX_INPUT_BYTES;
+    file.take(limit + 1)
+        .read_to_string(&mut text)
+        .map_err(|source| ReportError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    if text.len() as u64 > limit {
+        return Err(ReportError::Io {
+            path,
+            source: std::io::Error::other("larger than 1 GiB; not a mutasig output"),
+        });
     }
+    Ok(Some(text))
 }
 
 /// Parses tab-separated text with a header row; every row must be as wide as the header.
@@ -430,18 +448,16 @@ pub fn add_to(out: &crate::output::OutputDir, format: Format) -> Result<(), crat
 pub fn rebuild(dir: &Path, format: Format) -> Result<usize, crate::Error> {
     use crate::output::{OutputError, add_to_manifest, may_overwrite, write_atomic};
     let r = build(dir, format)?;
-    let mut rels: Vec<String> = r
+    let mut files: Vec<(String, &[u8])> = r
         .figures
         .iter()
-        .map(|(n, _)| format!("plots/{n}"))
+        .map(|(n, b)| (format!("plots/{n}"), b.as_slice()))
         .collect();
-    rels.push("report.html".into());
+    files.push(("report.html".into(), r.html.as_bytes()));
     // never replace a file of the user's that happens to share a name with a figure
-    if let Some(rel) = rels.iter().find(|rel| !may_overwrite(dir, rel)) {
-        return Err(OutputError::NotOurs {
-            path: dir.display().to_string(),
-            count: 1,
-            files: rel.clone(),
+    if let Some((rel, _)) = files.iter().find(|(rel, _)| !may_overwrite(dir, rel)) {
+        return Err(OutputError::WouldReplace {
+            path: dir.join(rel).display().to_string(),
         }
         .into());
     }
@@ -450,11 +466,10 @@ pub fn rebuild(dir: &Path, format: Format) -> Result<usize, crate::Error> {
         path: plots.display().to_string(),
         source,
     })?;
-    for (name, bytes) in &r.figures {
-        write_atomic(&plots.join(name), bytes)?;
+    for (rel, bytes) in &files {
+        write_atomic(&dir.join(rel), bytes)?;
     }
-    write_atomic(&dir.join("report.html"), r.html.as_bytes())?;
-    add_to_manifest(dir, &rels)?;
+    add_to_manifest(dir, &files)?;
     Ok(r.figures.len())
 }
 

@@ -3,30 +3,33 @@
 //! The rules (docs/reliability.md states them for users):
 //! - A run writes into a hidden staging folder `.NAME.partialPID` beside its target and
 //!   moves it into place at the end, so a folder under the final name is always complete.
-//! - Every finished folder holds `.mutasig-manifest`, the list of the files mutasig wrote.
-//!   `--force` replaces only an empty folder or one whose every file is on its manifest.
+//! - Every finished folder holds `.mutasig-manifest`: the SHA-256 and path of each file
+//!   mutasig wrote (the `sha256sum` layout). `--force` replaces only an empty folder or
+//!   one whose every file is on its manifest, unchanged.
 //! - The target may not be the working directory, the folder of the executable, an
 //!   input, or any folder that contains one of them.
 //! - Replacement renames the old folder aside, renames the new one in, and deletes the old
 //!   one last; a failed rename puts the old folder back.
-//! - A lock file `.NAME.mutasig-lock` beside the target keeps two runs apart; locks and
-//!   staging folders of dead processes are removed by the next run.
+//! - A lock file `.NAME.mutasig-lock` beside the target, held with an advisory file lock
+//!   (released by the system when a process dies, however it dies), keeps two runs apart.
+//!   The holder of the lock removes what dead runs into the same target left behind.
 //! - A symbolic link as target is written through: the folder it points to is replaced.
 //! - Staging folders and temporary files are registered, so that a signal handler can
 //!   remove them ([`remove_unfinished`]) before the process exits.
 
 use super::OutputError;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 /// File in every finished output folder listing what mutasig wrote there.
 pub const MANIFEST: &str = ".mutasig-manifest";
-/// Marker inside a staging folder, so that stale ones are recognised as ours.
+/// Marker inside a staging folder, so that leftovers are recognised as ours.
 const STAGING_MARKER: &str = ".mutasig-staging";
-const MANIFEST_HEADER: &str =
-    "# files written by mutasig; `--force` replaces this folder only while it holds nothing else";
+const MANIFEST_HEADER: &str = "# files written by mutasig (sha256sum layout); `--force` replaces this folder only while it holds nothing else";
+/// Files that file managers add on their own; never a reason to refuse a folder.
+const SYSTEM_FILES: [&str; 3] = [".DS_Store", "Thumbs.db", "desktop.ini"];
 
 /// Paths of unfinished work (staging folders, temporary files, locks) of this process.
 static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -63,23 +66,6 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
         path: path.display().to_string(),
         source,
-    }
-}
-
-/// Whether process `pid` is alive and could be a mutasig run (Linux: `/proc`; elsewhere
-/// every process counts as alive, so nothing is ever removed by mistake).
-fn process_alive(pid: u32) -> bool {
-    if pid == std::process::id() {
-        return true;
-    }
-    let proc = Path::new("/proc");
-    if !proc.join("self").exists() {
-        return true;
-    }
-    match std::fs::read_to_string(proc.join(pid.to_string()).join("comm")) {
-        // a reused PID belongs to another program: the run that wrote the file is gone
-        Ok(comm) => comm.contains("mutasig"),
-        Err(_) => false,
     }
 }
 
@@ -131,16 +117,8 @@ fn protected_reason(real: &Path, inputs: &[&str]) -> Option<String> {
             "contains the working directory".into()
         });
     }
-    for input in inputs.iter().filter(|i| **i != "-") {
-        if let Ok(p) = std::fs::canonicalize(input)
-            && contains(&p)
-        {
-            return Some(if p == real {
-                format!("is the input {input}")
-            } else {
-                format!("contains the input {input}")
-            });
-        }
+    if let Some(input) = input_inside(real, inputs) {
+        return Some(input);
     }
     if let Some(dir) = std::env::current_exe()
         .ok()
@@ -153,15 +131,28 @@ fn protected_reason(real: &Path, inputs: &[&str]) -> Option<String> {
     None
 }
 
-/// Files (and links, and empty folders) under `dir`, relative, `/`-separated.
+/// "is the input X" / "contains the input X" when `real` is or holds one of `inputs`.
+fn input_inside(real: &Path, inputs: &[&str]) -> Option<String> {
+    inputs.iter().filter(|i| **i != "-").find_map(|input| {
+        let p = std::fs::canonicalize(input).ok()?;
+        if p == real {
+            Some(format!("is the input {input}"))
+        } else if p.starts_with(real) {
+            Some(format!("contains the input {input}"))
+        } else {
+            None
+        }
+    })
+}
+
+/// Files and links under `dir`, relative, `/`-separated (empty folders hold no data and
+/// are not listed).
 fn entries(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut out = Vec::new();
     let mut stack = vec![(dir.to_path_buf(), String::new())];
     while let Some((d, prefix)) = stack.pop() {
-        let mut any = false;
         for e in std::fs::read_dir(&d)? {
             let e = e?;
-            any = true;
             let name = format!("{prefix}{}", e.file_name().to_string_lossy());
             if e.file_type()?.is_dir() {
                 stack.push((e.path(), format!("{name}/")));
@@ -169,15 +160,22 @@ fn entries(dir: &Path) -> std::io::Result<Vec<String>> {
                 out.push(name);
             }
         }
-        if !any && !prefix.is_empty() {
-            out.push(prefix);
-        }
     }
     out.sort();
     Ok(out)
 }
 
-fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
+/// SHA-256 of a file's bytes as hex; `None` for anything that is not a plain file.
+fn file_sha256(p: &Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(p).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    std::fs::read(p).ok().map(|b| super::sha256_hex(&b))
+}
+
+/// path → SHA-256 of the files a folder's manifest lists (`None`: no manifest).
+fn read_manifest(dir: &Path) -> Option<BTreeMap<String, String>> {
     let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
     if !text.starts_with(MANIFEST_HEADER) {
         return None;
@@ -185,29 +183,31 @@ fn read_manifest(dir: &Path) -> Option<BTreeSet<String>> {
     Some(
         text.lines()
             .skip(1)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
+            .filter_map(|l| l.split_once("  "))
+            .map(|(h, p)| (p.to_string(), h.to_string()))
             .collect(),
     )
 }
 
-fn manifest_text(files: &[String]) -> String {
+fn manifest_text(files: &BTreeMap<String, String>) -> String {
     let mut s = format!("{MANIFEST_HEADER}\n");
-    for f in files.iter().filter(|f| *f != MANIFEST) {
-        s.push_str(f);
-        s.push('\n');
+    for (path, hash) in files {
+        s.push_str(&format!("{hash}  {path}\n"));
     }
     s
 }
 
-/// Files under an existing folder that its manifest does not list (all of them when it
-/// has no manifest). Empty: the folder may be replaced.
+/// Files under an existing folder that mutasig did not write there: not on its manifest,
+/// or changed since (all of them when it has no manifest). Empty: it may be replaced.
 fn foreign_files(dir: &Path) -> std::io::Result<Vec<String>> {
-    let all = entries(dir)?;
     let known = read_manifest(dir).unwrap_or_default();
-    Ok(all
+    Ok(entries(dir)?
         .into_iter()
-        .filter(|f| f != MANIFEST && !known.contains(f.trim_end_matches('/')))
+        .filter(|f| {
+            let base = f.rsplit('/').next().unwrap_or(f);
+            f != MANIFEST && f != STAGING_MARKER && !SYSTEM_FILES.contains(&base)
+        })
+        .filter(|f| known.get(f) != file_sha256(&dir.join(f)).as_ref())
         .collect())
 }
 
@@ -236,8 +236,11 @@ fn check_replaceable(real: &Path, shown: &Path, force: bool) -> Result<(), Outpu
             path: shown.display().to_string(),
         });
     }
-    let all = entries(real).map_err(io_err(shown))?;
-    if all.is_empty() {
+    let empty = std::fs::read_dir(real)
+        .map_err(io_err(shown))?
+        .next()
+        .is_none();
+    if empty {
         return Ok(());
     }
     if !force {
@@ -257,78 +260,67 @@ fn check_replaceable(real: &Path, shown: &Path, force: bool) -> Result<(), Outpu
     }
 }
 
-/// Lock file held for the whole run; removed on drop.
+/// The lock file of a target, held (advisory lock) for the whole run; removed on drop.
 #[derive(Debug)]
 struct RunLock {
     path: PathBuf,
+    _file: std::fs::File,
 }
 
 impl RunLock {
     fn take(path: PathBuf, shown: &Path) -> Result<RunLock, OutputError> {
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    register(&path);
-                    let _ = writeln!(f, "{}", std::process::id());
-                    return Ok(RunLock { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let pid = std::fs::read_to_string(&path)
-                        .ok()
-                        .and_then(|s| s.trim().parse::<u32>().ok());
-                    match pid {
-                        Some(pid) if process_alive(pid) => {
-                            return Err(OutputError::Busy {
-                                path: shown.display().to_string(),
-                                pid,
-                                lock: path.display().to_string(),
-                            });
-                        }
-                        // a lock being written right now has no PID yet: treat as busy
-                        None if modified_recently(&path) => {
-                            return Err(OutputError::Busy {
-                                path: shown.display().to_string(),
-                                pid: 0,
-                                lock: path.display().to_string(),
-                            });
-                        }
-                        _ => {
-                            let _ = std::fs::remove_file(&path);
-                        }
-                    }
-                }
-                Err(e) => return Err(io_err(&path)(e)),
-            }
-        }
-        Err(OutputError::Busy {
+        use std::os::unix::fs::MetadataExt as _;
+        let busy = |path: &Path| OutputError::Busy {
             path: shown.display().to_string(),
-            pid: 0,
+            pid: std::fs::read_to_string(path)
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(0),
             lock: path.display().to_string(),
-        })
+        };
+        // a run that finishes deletes its lock file: retry when the file we locked is
+        // no longer the one at the path
+        for _ in 0..8 {
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(io_err(&path))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => return Err(busy(&path)),
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+            }
+            let same = match (file.metadata(), std::fs::metadata(&path)) {
+                (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+                _ => false,
+            };
+            if !same {
+                continue;
+            }
+            register(&path);
+            let _ = file.set_len(0);
+            let _ = writeln!(file, "{}", std::process::id());
+            return Ok(RunLock { path, _file: file });
+        }
+        Err(busy(&path))
     }
-}
-
-fn modified_recently(p: &Path) -> bool {
-    std::fs::metadata(p)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.elapsed().ok())
-        .is_some_and(|d| d.as_secs() < 5)
 }
 
 impl Drop for RunLock {
     fn drop(&mut self) {
+        // removed while still locked, so no other run can lock a file about to vanish
         let _ = std::fs::remove_file(&self.path);
         unregister(&self.path);
     }
 }
 
-/// Remove `.NAME.partialPID` / `.NAME.oldPID` folders of dead processes that mutasig made.
-fn remove_stale(parent: &Path, name: &str) {
+/// With the target's lock held, no other run writes it: staging folders beside it are
+/// leftovers of dead runs, and an old folder set aside by a run that died mid-swap goes
+/// back into place if the new one never arrived.
+fn clean_leftovers(parent: &Path, name: &str, real: &Path) {
     let Ok(rd) = std::fs::read_dir(parent) else {
         return;
     };
@@ -337,29 +329,32 @@ fn remove_stale(parent: &Path, name: &str) {
         let Some(rest) = file.strip_prefix(&format!(".{name}.")) else {
             continue;
         };
-        let (marker, pid) = if let Some(p) = rest.strip_prefix("partial") {
-            (STAGING_MARKER, p)
-        } else if let Some(p) = rest.strip_prefix("old") {
-            (MANIFEST, p)
-        } else {
-            continue;
-        };
-        let Ok(pid) = pid.parse::<u32>() else {
-            continue;
-        };
         let path = e.path();
-        let ours = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir())
-            && path.join(marker).is_file()
-            && (marker == STAGING_MARKER || foreign_files(&path).is_ok_and(|f| f.is_empty()));
-        if ours && !process_alive(pid) {
+        let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if rest.strip_prefix("partial").is_some_and(digits)
+            && is_dir
+            && path.join(STAGING_MARKER).is_file()
+        {
             let _ = std::fs::remove_dir_all(&path);
+        } else if rest.strip_prefix("old").is_some_and(digits)
+            && is_dir
+            && path.join(MANIFEST).is_file()
+            && foreign_files(&path).is_ok_and(|f| f.is_empty())
+        {
+            if std::fs::symlink_metadata(real).is_err() {
+                let _ = std::fs::rename(&path, real);
+            } else {
+                let _ = std::fs::remove_dir_all(&path);
+            }
         }
     }
 }
 
 /// An output folder written as a whole: files go to a staging folder beside the final
 /// one, which replaces it on [`OutputDir::commit`]. Dropped without commit, the staging
-/// folder is removed, so an interrupted run leaves nothing that looks complete.
+/// folder (and any parent folders it created) is removed, so an interrupted run leaves
+/// nothing that looks complete.
 #[derive(Debug)]
 pub struct OutputDir {
     /// The path as the user gave it (for messages).
@@ -369,7 +364,12 @@ pub struct OutputDir {
     staging: PathBuf,
     force: bool,
     committed: bool,
-    _lock: RunLock,
+    /// Relative path → SHA-256 of every file written, for the manifest.
+    written: Mutex<BTreeMap<String, String>>,
+    /// Parent folders this run created, deepest last (removed again if it fails).
+    created: Vec<PathBuf>,
+    /// Held until the folder is committed or dropped.
+    lock: Option<RunLock>,
 }
 
 impl OutputDir {
@@ -408,24 +408,50 @@ impl OutputDir {
             });
         };
         let name = name.to_string_lossy().into_owned();
-        check_replaceable(&real, target, force)?;
+        let created: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|a| !a.exists())
+            .map(Path::to_path_buf)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-        let lock = RunLock::take(parent.join(format!(".{name}.mutasig-lock")), target)?;
-        remove_stale(parent, &name);
+        let remove_created = |created: &[PathBuf]| {
+            for d in created.iter().rev() {
+                let _ = std::fs::remove_dir(d);
+            }
+        };
+        let lock = match RunLock::take(parent.join(format!(".{name}.mutasig-lock")), target) {
+            Ok(l) => l,
+            Err(e) => {
+                remove_created(&created);
+                return Err(e);
+            }
+        };
+        clean_leftovers(parent, &name, &real);
         let staging = parent.join(format!(".{name}.partial{}", std::process::id()));
-        if staging.join(STAGING_MARKER).is_file() {
-            std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+        let made = check_replaceable(&real, target, force).and_then(|()| {
+            register(&staging);
+            std::fs::create_dir(&staging).map_err(io_err(target))?;
+            std::fs::write(staging.join(STAGING_MARKER), b"").map_err(io_err(target))
+        });
+        if let Err(e) = made {
+            let _ = std::fs::remove_dir_all(&staging);
+            unregister(&staging);
+            drop(lock);
+            remove_created(&created);
+            return Err(e);
         }
-        std::fs::create_dir(&staging).map_err(io_err(target))?;
-        register(&staging);
-        std::fs::write(staging.join(STAGING_MARKER), b"").map_err(io_err(target))?;
         Ok(OutputDir {
             target: target.to_path_buf(),
             real,
             staging,
             force,
             committed: false,
-            _lock: lock,
+            written: Mutex::new(BTreeMap::new()),
+            created,
+            lock: Some(lock),
         })
     }
 
@@ -447,6 +473,10 @@ impl OutputDir {
         if rel.ends_with(".tsv") {
             check_finite(&shown, bytes)?;
         }
+        if !self.staging.is_dir() {
+            // removed under us (an interrupt): never recreate it
+            return Err(io_err(&shown)(std::io::ErrorKind::NotFound.into()));
+        }
         let path = self.staging.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io_err(&shown))?;
@@ -454,7 +484,12 @@ impl OutputDir {
         write_atomic(&path, bytes).map_err(|e| match e {
             OutputError::Io { source, .. } => io_err(&shown)(source),
             other => other,
-        })
+        })?;
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(rel.to_string(), super::sha256_hex(bytes));
+        Ok(())
     }
 
     /// Move the finished folder into place: the old folder (which `create` allowed to be
@@ -462,54 +497,60 @@ impl OutputDir {
     /// and the old one deleted last; if the second rename fails the old one is restored.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         let shown = self.target.clone();
-        let files = entries(&self.staging).map_err(io_err(&shown))?;
-        let files: Vec<String> = files.into_iter().filter(|f| f != STAGING_MARKER).collect();
+        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
         write_atomic(
             &self.staging.join(MANIFEST),
-            manifest_text(&files).as_bytes(),
+            manifest_text(&written).as_bytes(),
         )
-        .map_err(|_| io_err(&shown)(std::io::Error::other("cannot write the manifest")))?;
-        std::fs::remove_file(self.staging.join(STAGING_MARKER)).map_err(io_err(&shown))?;
+        .map_err(|e| match e {
+            OutputError::Io { source, .. } => io_err(&shown.join(MANIFEST))(source),
+            other => other,
+        })?;
         // hold the registry so that a signal cannot cut the swap in half
-        let mut reg = lock_registry();
-        let result = (|| {
-            check_replaceable(&self.real, &shown, self.force)?;
-            let aside = self.real.with_file_name(format!(
-                ".{}.old{}",
-                self.real.file_name().unwrap_or_default().to_string_lossy(),
-                std::process::id()
-            ));
-            let had_old = self.real.exists();
-            if had_old {
-                std::fs::rename(&self.real, &aside).map_err(|e| OutputError::Replace {
-                    path: shown.display().to_string(),
-                    source: e,
-                })?;
-            }
-            if let Err(e) = std::fs::rename(&self.staging, &self.real) {
-                if had_old {
-                    let _ = std::fs::rename(&aside, &self.real);
-                }
-                return Err(OutputError::Replace {
-                    path: shown.display().to_string(),
-                    source: e,
-                });
-            }
-            if had_old {
-                // only mutasig's files (or nothing) were in it: checked just above
-                let _ = std::fs::remove_dir_all(&aside);
-            }
-            Ok(())
-        })();
-        reg.retain(|q| q != &self.staging);
+        let reg = lock_registry();
+        let result = self.swap(&shown);
         drop(reg);
-        if result.is_err() {
-            // restore the marker so the drop (or a later run) recognises the staging folder
-            let _ = std::fs::write(self.staging.join(STAGING_MARKER), b"");
-        }
         result?;
+        // the marker stayed until the swap was done, so a run killed in between leaves a
+        // recognisable staging folder
+        let _ = std::fs::remove_file(self.real.join(STAGING_MARKER));
+        unregister(&self.staging);
         self.committed = true;
         Ok(self.target.clone())
+    }
+
+    fn swap(&self, shown: &Path) -> Result<(), OutputError> {
+        check_replaceable(&self.real, shown, self.force)?;
+        let aside = self.real.with_file_name(format!(
+            ".{}.old{}",
+            self.real.file_name().unwrap_or_default().to_string_lossy(),
+            std::process::id()
+        ));
+        let had_old = std::fs::symlink_metadata(&self.real).is_ok();
+        if had_old {
+            std::fs::rename(&self.real, &aside).map_err(|source| OutputError::Replace {
+                path: shown.display().to_string(),
+                source,
+            })?;
+        }
+        if let Err(source) = std::fs::rename(&self.staging, &self.real) {
+            if had_old && std::fs::rename(&aside, &self.real).is_err() {
+                return Err(OutputError::ReplaceLost {
+                    path: shown.display().to_string(),
+                    aside: aside.display().to_string(),
+                    source,
+                });
+            }
+            return Err(OutputError::Replace {
+                path: shown.display().to_string(),
+                source,
+            });
+        }
+        if had_old {
+            // only mutasig's files (or nothing) were in it: checked just above
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+        Ok(())
     }
 }
 
@@ -518,6 +559,11 @@ impl Drop for OutputDir {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.staging);
             unregister(&self.staging);
+            // the lock file goes first: the parents it sits in are removed if empty
+            self.lock.take();
+            for d in self.created.iter().rev() {
+                let _ = std::fs::remove_dir(d);
+            }
         }
     }
 }
@@ -546,55 +592,78 @@ fn check_finite(shown: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Add files just written into a finished output folder (by `report`) to its manifest,
-/// if it has one; returns whether each of `rel` may be written: absent, or written by
-/// mutasig (on the manifest). Folders without a manifest are left as they are.
+/// Whether `rel` may be written into the finished folder `dir` (by `report`): absent, or
+/// a file mutasig wrote there and nobody changed since (on the manifest, same SHA-256),
+/// with no symbolic link on the way.
 pub fn may_overwrite(dir: &Path, rel: &str) -> bool {
-    let p = dir.join(rel);
-    if std::fs::symlink_metadata(&p).is_err() {
-        return true;
+    let mut p = dir.to_path_buf();
+    for part in rel.split('/') {
+        p.push(part);
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => return false,
+            Ok(_) => {}
+            Err(_) => return true,
+        }
     }
-    match read_manifest(dir) {
-        Some(m) => m.contains(rel),
-        // folders of earlier versions have no manifest: their report and plots are ours
-        None => rel == "report.html" || rel.starts_with("plots/"),
-    }
+    read_manifest(dir).is_some_and(|m| m.get(rel) == file_sha256(&p).as_ref())
 }
 
-/// Record files added to a finished folder in its manifest (no-op without a manifest).
-pub fn add_to_manifest(dir: &Path, rels: &[String]) -> Result<(), OutputError> {
+/// Record files added to a finished folder (relative path, bytes written) in its manifest
+/// (no-op for a folder without one).
+pub fn add_to_manifest(dir: &Path, files: &[(String, &[u8])]) -> Result<(), OutputError> {
     let Some(mut m) = read_manifest(dir) else {
         return Ok(());
     };
-    m.extend(rels.iter().cloned());
-    let files: Vec<String> = m.into_iter().collect();
-    write_atomic(&dir.join(MANIFEST), manifest_text(&files).as_bytes())
+    for (rel, bytes) in files {
+        m.insert(rel.clone(), super::sha256_hex(bytes));
+    }
+    write_atomic(&dir.join(MANIFEST), manifest_text(&m).as_bytes())
 }
 
-/// Write a file atomically: a temporary name in the same folder, then rename. A symbolic
-/// link at `path` is written through (its target is replaced, the link kept).
+/// Write a file atomically: a fresh temporary name in the same folder, then rename. A
+/// symbolic link at `path` is written through (its target is replaced, the link kept).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let path = match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => resolve(path).map_err(io_err(path))?,
         _ => path.to_path_buf(),
     };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
-    let tmp_name = format!(".{name}.tmp{}", std::process::id());
-    let tmp = match dir {
-        Some(d) => d.join(tmp_name),
-        None => PathBuf::from(tmp_name),
+    // create_new: never open (and truncate) a file or link that is already there
+    let mut opened = None;
+    for n in 0..100 {
+        let tmp = dir.join(format!(".{name}.tmp{}.{n}", std::process::id()));
+        register(&tmp);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => {
+                opened = Some((tmp, f));
+                break;
+            }
+            Err(e) => {
+                unregister(&tmp);
+                if e.kind() != std::io::ErrorKind::AlreadyExists {
+                    return Err(io_err(&path)(e));
+                }
+            }
+        }
+    }
+    let Some((tmp, mut f)) = opened else {
+        return Err(io_err(&path)(std::io::ErrorKind::AlreadyExists.into()));
     };
-    register(&tmp);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    })();
+    let result = f
+        .write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, &path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -622,7 +691,7 @@ impl FileTarget {
     }
 
     /// Check, before any work, that the file may be written: an existing file only with
-    /// `force`, never a folder, never one of the inputs.
+    /// `force`, never a folder, a link to nothing, or one of the inputs.
     pub fn check(&self, force: bool, inputs: &[&str]) -> Result<(), OutputError> {
         let FileTarget::File(p) = self else {
             return Ok(());
@@ -631,14 +700,22 @@ impl FileTarget {
         if p.is_dir() {
             return Err(OutputError::IsAFolder { path: shown() });
         }
+        if let Ok(m) = std::fs::symlink_metadata(p)
+            && m.file_type().is_symlink()
+            && !p.exists()
+        {
+            let to = std::fs::read_link(p).unwrap_or_default();
+            return Err(OutputError::DanglingLink {
+                path: shown(),
+                to: to.display().to_string(),
+            });
+        }
         if let Ok(real) = std::fs::canonicalize(p) {
-            for input in inputs.iter().filter(|i| **i != "-") {
-                if std::fs::canonicalize(input).is_ok_and(|i| i == real) {
-                    return Err(OutputError::Protected {
-                        path: shown(),
-                        reason: format!("is the input {input}"),
-                    });
-                }
+            if let Some(reason) = input_inside(&real, inputs) {
+                return Err(OutputError::Protected {
+                    path: shown(),
+                    reason,
+                });
             }
             if !force {
                 return Err(OutputError::FileExists { path: shown() });
@@ -656,7 +733,12 @@ impl FileTarget {
                     .and_then(|_| out.flush())
                     .map_err(io_err(Path::new("standard output")))
             }
-            FileTarget::File(p) => write_atomic(p, bytes),
+            FileTarget::File(p) => {
+                if p.extension().is_some_and(|e| e == "tsv") {
+                    check_finite(p, bytes)?;
+                }
+                write_atomic(p, bytes)
+            }
         }
     }
 }
@@ -722,7 +804,14 @@ mod tests {
         let out = tmp.path().join("out");
         run(&out, false, &[]).unwrap();
         let manifest = std::fs::read_to_string(out.join(MANIFEST)).unwrap();
-        assert!(manifest.ends_with("\na.tsv\nplots/b.svg\n"), "{manifest}");
+        let new = crate::output::sha256_hex(b"new");
+        assert!(
+            manifest.ends_with(&format!(
+                "\n{new}  a.tsv\n{}  plots/b.svg\n",
+                crate::output::sha256_hex(b"<svg/>")
+            )),
+            "{manifest}"
+        );
         assert!(matches!(
             run(&out, false, &[]),
             Err(OutputError::NotEmpty { .. })
@@ -732,6 +821,16 @@ mod tests {
         let e = run(&out, true, &[]).unwrap_err();
         assert!(e.to_string().contains("plots/mine.svg"), "{e}");
         assert_eq!(std::fs::read(out.join("plots/mine.svg")).unwrap(), b"x");
+        // a file mutasig wrote and the user edited since is theirs now
+        std::fs::remove_file(out.join("plots/mine.svg")).unwrap();
+        std::fs::write(out.join("a.tsv"), b"edited").unwrap();
+        let e = run(&out, true, &[]).unwrap_err();
+        assert!(e.to_string().contains("a.tsv"), "{e}");
+        assert_eq!(std::fs::read(out.join("a.tsv")).unwrap(), b"edited");
+        // what file managers add does not count
+        std::fs::write(out.join("a.tsv"), b"new").unwrap();
+        std::fs::write(out.join(".DS_Store"), b"").unwrap();
+        run(&out, true, &[]).unwrap();
         assert_eq!(hidden(tmp.path()), Vec::<String>::new());
     }
 
@@ -784,6 +883,68 @@ mod tests {
         run(&tmp.path().join("out"), false, &[]).unwrap();
         assert!(!stale.exists());
         assert!(lookalike.join("mine.txt").exists(), "not ours: kept");
+    }
+
+    #[test]
+    fn a_run_that_died_mid_swap_gets_its_old_folder_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        run(&out, false, &[]).unwrap();
+        // killed between the two renames: old results aside, new ones still staged
+        std::fs::rename(&out, tmp.path().join(".out.old4999999")).unwrap();
+        let staged = tmp.path().join(".out.partial4999999");
+        std::fs::create_dir(&staged).unwrap();
+        std::fs::write(staged.join(STAGING_MARKER), b"").unwrap();
+        let d = OutputDir::create(&out, false, &[]).unwrap_err();
+        assert!(matches!(d, OutputError::NotEmpty { .. }), "{d}");
+        assert_eq!(std::fs::read(out.join("a.tsv")).unwrap(), b"new");
+        assert!(hidden(tmp.path()).is_empty(), "{:?}", hidden(tmp.path()));
+    }
+
+    #[test]
+    fn parents_created_for_a_failed_run_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("a/b/out");
+        drop(OutputDir::create(&out, false, &[]).unwrap());
+        assert!(!tmp.path().join("a").exists());
+        std::fs::create_dir(tmp.path().join("a")).unwrap();
+        drop(OutputDir::create(&out, false, &[]).unwrap());
+        assert!(tmp.path().join("a").is_dir(), "not ours: kept");
+    }
+
+    #[test]
+    fn temporary_names_never_reuse_an_existing_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let precious = tmp.path().join("precious");
+        std::fs::write(&precious, b"keep").unwrap();
+        let squat = tmp
+            .path()
+            .join(format!(".m.tsv.tmp{}.0", std::process::id()));
+        std::os::unix::fs::symlink(&precious, &squat).unwrap();
+        write_atomic(&tmp.path().join("m.tsv"), b"x").unwrap();
+        assert_eq!(std::fs::read(&precious).unwrap(), b"keep");
+        assert_eq!(std::fs::read(tmp.path().join("m.tsv")).unwrap(), b"x");
+    }
+
+    #[test]
+    fn report_may_not_write_through_links_or_over_changed_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        run(&out, false, &[]).unwrap();
+        assert!(may_overwrite(&out, "a.tsv"));
+        assert!(may_overwrite(&out, "report.html"), "absent");
+        std::fs::write(out.join("a.tsv"), b"edited").unwrap();
+        assert!(!may_overwrite(&out, "a.tsv"));
+        let figs = tmp.path().join("paper-figures");
+        std::fs::create_dir(&figs).unwrap();
+        std::fs::write(figs.join("b.svg"), b"<svg/>").unwrap();
+        std::fs::remove_dir_all(out.join("plots")).unwrap();
+        std::os::unix::fs::symlink(&figs, out.join("plots")).unwrap();
+        assert!(!may_overwrite(&out, "plots/b.svg"));
+        assert!(!may_overwrite(&out, "plots/new.svg"));
+        std::fs::remove_file(out.join(MANIFEST)).unwrap();
+        std::fs::write(out.join("a.tsv"), b"new").unwrap();
+        assert!(!may_overwrite(&out, "a.tsv"), "no manifest: not ours");
     }
 
     #[test]
