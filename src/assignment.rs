@@ -103,7 +103,12 @@ impl AssignOptions {
                     ),
                 ));
             }
-            // decomposition has fixed settings (DecomposeConfig): refuse flags it would ignore
+            // decomposition has fixed settings (DecomposeConfig): refuse flags it would ignore;
+            // an empty background list is what --no-background gives
+            let background = match self.background.as_deref() {
+                Some([]) => ("--no-background", Some("(set)".to_string())),
+                b => ("--background", b.map(|b| b.join(","))),
+            };
             let ignored: [(&'static str, Option<String>); 5] = [
                 ("--add-threshold", self.add_threshold.map(show)),
                 ("--remove-threshold", self.remove_threshold.map(show)),
@@ -112,10 +117,7 @@ impl AssignOptions {
                     "--bootstrap",
                     (self.bootstrap > 0).then(|| self.bootstrap.to_string()),
                 ),
-                (
-                    "--background",
-                    self.background.as_ref().map(|b| b.join(",")),
-                ),
+                background,
             ];
             if let Some((flag, Some(value))) = ignored.into_iter().find(|x| x.1.is_some()) {
                 return Err(SettingsError::new(
@@ -187,54 +189,9 @@ impl AssignOptions {
             ("--include", &self.include),
             ("--exclude", &self.exclude),
         ];
-        let items: Vec<(&'static str, &str)> = lists
-            .iter()
-            .flat_map(|(flag, list)| {
-                list.iter()
-                    .map(|x| x.trim())
-                    .filter(|x| !x.is_empty())
-                    .map(move |x| (*flag, x))
-            })
-            .collect();
-        if items.is_empty() || references.is_empty() {
+        let Some(set) = check_signature_names(&lists, references)? else {
             return Ok(());
-        }
-        // the set that knows the most of the names (first on ties: SBS96 before DBS78, ID83)
-        let unknown = |set: &SignatureSet| -> Vec<(&'static str, &str)> {
-            items
-                .iter()
-                .copied()
-                .filter(|(_, item)| !matches_any(set, item))
-                .collect()
         };
-        let (set, missing) = references
-            .iter()
-            .map(|r| (r, unknown(r)))
-            .min_by_key(|(_, m)| m.len())
-            .expect("references is not empty");
-        if let Some(&(flag, item)) = missing.first() {
-            if let Some(other) = references.iter().find(|r| matches_any(r, item)) {
-                return Err(SettingsError::new(
-                    flag,
-                    item.to_string(),
-                    format!(
-                        "is in {}, but the other names are in {}; give names of one context",
-                        other.source, set.source
-                    ),
-                ));
-            }
-            let close = crate::reference::close_matches(item, &set.names);
-            let hint = if close.is_empty() {
-                String::new()
-            } else {
-                format!("; did you mean {}?", close.join(", "))
-            };
-            return Err(SettingsError::new(
-                flag,
-                item.to_string(),
-                format!("matches no signature or group of {}{hint}", set.source),
-            ));
-        }
         if set.select(&self.include, &self.exclude).is_err() {
             return Err(SettingsError::new(
                 "--exclude",
@@ -252,6 +209,70 @@ impl AssignOptions {
         }
         Ok(())
     }
+}
+
+/// Checks that every name or group of `lists` (each a flag and the names given with it)
+/// matches at least one signature of one of `references`, and that all of them fit the
+/// same set; returns that set (`None` when no name is given or there is no reference).
+/// The check of `assign --background/--include/--exclude` and `simulate --signatures`,
+/// run before anything is read or created.
+///
+/// # Errors
+///
+/// The first unknown name, named by its flag, with close names as a hint.
+pub fn check_signature_names<'r>(
+    lists: &[(&'static str, &[String])],
+    references: &'r [SignatureSet],
+) -> Result<Option<&'r SignatureSet>, SettingsError> {
+    let items: Vec<(&'static str, &str)> = lists
+        .iter()
+        .flat_map(|(flag, list)| {
+            list.iter()
+                .map(|x| x.trim())
+                .filter(|x| !x.is_empty())
+                .map(move |x| (*flag, x))
+        })
+        .collect();
+    if items.is_empty() || references.is_empty() {
+        return Ok(None);
+    }
+    // the set that knows the most of the names (first on ties: SBS96 before DBS78, ID83)
+    let unknown = |set: &SignatureSet| -> Vec<(&'static str, &str)> {
+        items
+            .iter()
+            .copied()
+            .filter(|(_, item)| !matches_any(set, item))
+            .collect()
+    };
+    let (set, missing) = references
+        .iter()
+        .map(|r| (r, unknown(r)))
+        .min_by_key(|(_, m)| m.len())
+        .expect("references is not empty");
+    if let Some(&(flag, item)) = missing.first() {
+        if let Some(other) = references.iter().find(|r| matches_any(r, item)) {
+            return Err(SettingsError::new(
+                flag,
+                item.to_string(),
+                format!(
+                    "is in {}, but the other names are in {}; give names of one context",
+                    other.source, set.source
+                ),
+            ));
+        }
+        let close = crate::reference::close_matches(item, &set.names);
+        let hint = if close.is_empty() {
+            String::new()
+        } else {
+            format!("; did you mean {}?", close.join(", "))
+        };
+        return Err(SettingsError::new(
+            flag,
+            item.to_string(),
+            format!("matches no signature or group of {}{hint}", set.source),
+        ));
+    }
+    Ok(Some(set))
 }
 
 /// Whether a name or group matches at least one signature of `set`.

@@ -113,6 +113,20 @@ impl ExtractConfig {
                 "expected cap:N with N a finite number > 0",
             ));
         }
+        if nmf::solver_mismatch(self.objective, self.solver).is_some() {
+            let (solver, objective, fits) = match self.objective {
+                Objective::KullbackLeibler => ("hals", "kl", "cd"),
+                Objective::Frobenius => ("cd", "frobenius", "hals"),
+            };
+            return Err(SettingsError::new(
+                "--solver",
+                solver,
+                format!(
+                    "does not minimize --objective {objective} (HALS is the frobenius solver, \
+                     cd the kl one); use --solver {fits}, mu or auto, or the other --objective"
+                ),
+            ));
+        }
         self.selection.check()?;
         Ok(())
     }

@@ -658,10 +658,12 @@ pub fn plot_file(
     request: PlotRequest,
     format: Format,
 ) -> Result<Vec<(String, Vec<u8>)>, crate::Error> {
-    use crate::table::{ValueKind, parse, read_source};
-    let bytes = read_source(path)?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    use crate::table::{ValueKind, parse, read_text};
+    // streamed, checked as UTF-8 text, comment lines emptied (so never taken for the header)
+    let text = String::from_utf8(read_text(path)?.bytes).expect("read_text checks UTF-8");
+    let bytes = text.as_bytes();
     let first = text
+        .trim_start_matches('\u{feff}')
         .lines()
         .find(|l| !l.trim().is_empty())
         .and_then(|l| l.split('\t').next())
@@ -729,9 +731,9 @@ pub fn plot_file(
         }
         PlotRequest::Spectrum | PlotRequest::Panel | PlotRequest::Auto => {
             // a signature matrix (columns sum to 1) is drawn in percent, a catalogue in counts
-            let (t, percent) = match parse(path, &bytes, ValueKind::Probabilities) {
+            let (t, percent) = match parse(path, bytes, ValueKind::Probabilities) {
                 Ok(t) => (t, true),
-                Err(_) => (parse(path, &bytes, ValueKind::Counts)?, false),
+                Err(_) => (parse(path, bytes, ValueKind::Counts)?, false),
             };
             let labels = t.context.labels();
             let column = |j: usize| -> Vec<f64> { t.values.col(j).iter().copied().collect() };

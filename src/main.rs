@@ -542,7 +542,8 @@ fn remove_unfinished_on_signal() {
 }
 
 /// One line: the error and its causes, each cause once (a message that already ends
-/// with its cause's text does not repeat it), control characters escaped.
+/// with its cause's text does not repeat it), control and invisible format characters
+/// escaped ([`mutasig::table::escape`]).
 fn error_line(e: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in e.chain() {
@@ -555,15 +556,7 @@ fn error_line(e: &anyhow::Error) -> String {
         }
         line.push_str(&text);
     }
-    line.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    mutasig::table::escape(&line).into_owned()
 }
 
 fn stdout_write(text: &str) -> Result<()> {
@@ -862,9 +855,10 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
         run: serde_json::Value,
     }
     if let Some(path) = &a.decompose {
-        let bytes = mutasig::table::read_source(path)?;
-        let sha = output::sha256_hex(&bytes);
-        let sigs = mutasig::table::parse(path, &bytes, mutasig::table::ValueKind::Probabilities)?;
+        let text = mutasig::table::read_text(path)?;
+        let sha = text.sha256;
+        let sigs =
+            mutasig::table::parse(path, &text.bytes, mutasig::table::ValueKind::Probabilities)?;
         let set = mutasig::SignatureSet {
             context: sigs.context,
             names: sigs.columns,
@@ -999,15 +993,22 @@ fn run_simulate(a: SimulateArgs, g: &Global) -> Result<()> {
             exome: a.cosmic.exome,
             file: None,
         };
-        choice.load(a.context)?.select(&a.signatures, &[])?
+        let all = choice.load(a.context)?;
+        mutasig::assignment::check_signature_names(
+            &[("--signatures", &a.signatures)],
+            std::slice::from_ref(&all),
+        )
+        .map_err(usage)?;
+        all.select(&a.signatures, &[])?
     };
     if a.active.is_none() {
         cfg.active = simulate::default_active(set.len());
     }
     cfg.check_signatures(set.len()).map_err(usage)?;
-    let sim = simulate(&set, &cfg)?;
+    // the output folder is claimed (or refused) before the cohort is drawn
     let inputs: Vec<&str> = a.signatures.iter().map(|s| s.as_str()).collect();
     let out = output::OutputDir::create(&a.output, a.force, &inputs)?;
+    let sim = simulate(&set, &cfg)?;
     let labels = set.context.labels();
     out.write(
         "catalogue.tsv",

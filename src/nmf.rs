@@ -284,13 +284,27 @@ fn resolve(cfg: &NmfConfig) -> Result<Method, NmfError> {
         (Objective::KullbackLeibler, Solver::Auto | Solver::CoordinateDescent) => Ok(Method::CdKl),
         (Objective::Frobenius, Solver::MultiplicativeUpdate) => Ok(Method::MuFro),
         (Objective::Frobenius, Solver::Auto | Solver::Hals) => Ok(Method::Hals),
-        (Objective::KullbackLeibler, Solver::Hals) => Err(NmfError::InvalidConfig(
-            "HALS minimizes the Frobenius objective; use CoordinateDescent for KL".into(),
-        )),
-        (Objective::Frobenius, Solver::CoordinateDescent) => Err(NmfError::InvalidConfig(
-            "coordinate descent here is the KL solver; HALS is coordinate descent for Frobenius"
+        (objective, solver) => Err(NmfError::InvalidConfig(
+            solver_mismatch(objective, solver)
+                .expect("every other pair resolves")
                 .into(),
         )),
+    }
+}
+
+/// Why `solver` cannot minimize `objective`, or `None` when it can: HALS is the Frobenius
+/// solver and coordinate descent the KL one. The factorization refuses such a pair, and
+/// [`crate::extract::ExtractConfig::check`] refuses it as a setting (naming the flags)
+/// before anything is read.
+pub fn solver_mismatch(objective: Objective, solver: Solver) -> Option<&'static str> {
+    match (objective, solver) {
+        (Objective::KullbackLeibler, Solver::Hals) => {
+            Some("HALS minimizes the Frobenius objective; use CoordinateDescent for KL")
+        }
+        (Objective::Frobenius, Solver::CoordinateDescent) => Some(
+            "coordinate descent here is the KL solver; HALS is coordinate descent for Frobenius",
+        ),
+        _ => None,
     }
 }
 

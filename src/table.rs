@@ -304,15 +304,29 @@ pub enum TableError {
         /// Its sum.
         sum: f64,
     },
-    /// The table could not be parsed (not produced by the row-wise reader; kept so that
-    /// code matching on it still compiles).
-    #[error("{}: cannot parse the table: {}", Esc(.path), Esc(.message))]
-    Parse {
+    /// More data rows than any context has channels. Every row is one channel, so such a
+    /// table repeats a channel or holds rows that are none: the first such row, found among
+    /// the first `max + 1` rows (the only ones kept), is named in `first`.
+    #[error(
+        "{}: {rows} data rows where a table has at most {max} (one per channel); {first}",
+        Esc(.path)
+    )]
+    TooManyRows {
         /// File name as given.
         path: String,
-        /// Parser message.
-        message: String,
+        /// Data rows in the table (blank and comment lines not counted).
+        rows: usize,
+        /// The most channels of any context ([`max_channels`]).
+        max: usize,
+        /// The first row that is not a new channel, as the message of the label check
+        /// (without the file name): `line 98: channel 'A[C>G]C' appears twice ...`.
+        first: String,
     },
+}
+
+/// The most channels of any context: the most data rows a table can have.
+pub fn max_channels() -> usize {
+    Context::ALL.iter().map(|c| c.len()).max().unwrap_or(0)
 }
 
 /// `1 GiB`, `64 KiB`, or a byte count.
@@ -467,27 +481,47 @@ pub fn read_text(path: &str) -> Result<SourceText, TableError> {
 }
 
 fn read_text_limited(path: &str, limit: u64) -> Result<SourceText, TableError> {
+    stream_text(path, limit, &mut |_, _| {})
+}
+
+/// Lowercase hexadecimal of some bytes (a SHA-256 digest in the summaries).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Stream `path` through the SHA-256 hasher and the [`CommentStripper`], refusing more
+/// than `limit` bytes. After each chunk `lines` gets the stripped text so far and where
+/// this chunk's text starts in it; it may take complete lines off its front. Returns the
+/// text left and the hash of the whole input.
+fn stream_text(
+    path: &str,
+    limit: u64,
+    lines: &mut dyn FnMut(&mut Vec<u8>, usize),
+) -> Result<SourceText, TableError> {
     use sha2::Digest;
+    let unreadable = |reason| TableError::Unreadable {
+        path: path.to_string(),
+        reason,
+    };
     let mut hasher = sha2::Sha256::new();
     let mut strip = CommentStripper::default();
     pump(path, limit, &mut |chunk, offset| {
         hasher.update(chunk);
-        strip
-            .feed(chunk, offset)
-            .map_err(|reason| TableError::Unreadable {
-                path: path.to_string(),
-                reason,
-            })
+        let before = strip.out.len();
+        strip.feed(chunk, offset).map_err(unreadable)?;
+        lines(&mut strip.out, before);
+        Ok(())
     })?;
-    let bytes = strip.finish().map_err(|reason| TableError::Unreadable {
-        path: path.to_string(),
-        reason,
-    })?;
-    let mut sha256 = String::with_capacity(64);
-    for b in hasher.finalize().iter() {
-        sha256.push_str(&format!("{b:02x}"));
-    }
-    Ok(SourceText { bytes, sha256 })
+    let bytes = strip.finish().map_err(unreadable)?;
+    Ok(SourceText {
+        bytes,
+        sha256: hex(&hasher.finalize()),
+    })
 }
 
 const BOM: [u8; 3] = [0xef, 0xbb, 0xbf];
@@ -764,9 +798,13 @@ fn is_content(line: &str) -> bool {
 
 /// Where the values of the data rows go.
 enum Values {
-    /// A rows × columns matrix in file order, allocated at the first value.
+    /// A rows × columns matrix in file order, allocated when the first data row has passed
+    /// its width check, and only if it has at most `max_cells` cells: each value of a valid
+    /// table takes two bytes of text at least (a digit and the separator before it), so a
+    /// larger matrix belongs to a table that will be refused, whose values are not kept.
     Matrix {
         rows: usize,
+        max_cells: usize,
         values: Option<Mat<f64>>,
     },
     /// Per-column sums (as floats in file order, and exactly) and, per row, whether it
@@ -810,6 +848,11 @@ struct Scan<'p> {
     header_trailing_blank: usize,
     label_cols: usize,
     data_lines: usize,
+    /// The most data rows a table can have ([`max_channels`]); one more is kept, to name
+    /// the first row that is not a new channel.
+    max_rows: usize,
+    /// The values of the current row, kept until the row has passed its width check.
+    row_values: Vec<f64>,
     /// (line, label as written or joined from the COSMIC columns) of each data row.
     rows: Vec<(usize, String)>,
     min_trailing_blank: usize,
@@ -834,6 +877,8 @@ impl<'p> Scan<'p> {
             header_trailing_blank: 0,
             label_cols: 1,
             data_lines: 0,
+            max_rows: max_channels(),
+            row_values: Vec::new(),
             rows: Vec::new(),
             min_trailing_blank: usize::MAX,
             unnamed: Vec::new(),
@@ -881,6 +926,12 @@ impl<'p> Scan<'p> {
         let value_end = full_width - self.header_trailing_blank;
         let r = self.rows.len();
         self.data_lines += 1;
+        // Past max + 1 rows the table is refused whatever they hold (one of the first
+        // max + 1 is not a new channel): they are only counted.
+        if self.data_lines > self.max_rows + 1 {
+            return;
+        }
+        self.row_values.clear();
         let mut label0: Cow<'_, str> = Cow::Borrowed("");
         let mut label1: Cow<'_, str> = Cow::Borrowed("");
         let mut count = 0;
@@ -929,33 +980,17 @@ impl<'p> Scan<'p> {
                 Some(n) if self.kind == ValueKind::Counts => Ok(n as f64),
                 _ => parse_cell(&text, self.kind),
             };
-            match parsed {
-                Ok(v) => {
-                    nonzero |= v != 0.0;
-                    let ncols = value_end - self.label_cols;
-                    match &mut self.sink {
-                        Values::Matrix { rows, values } => {
-                            let m = values.get_or_insert_with(|| Mat::zeros(*rows, ncols));
-                            if v != 0.0 {
-                                m[(r, j)] = v;
-                            }
-                        }
-                        Values::Totals { sums, exact, .. } => {
-                            if sums.len() < ncols {
-                                sums.resize(ncols, 0.0);
-                                exact.resize(ncols, 0);
-                            }
-                            sums[j] += v;
-                            exact[j] += v as u128;
-                        }
-                    }
-                }
+            let v = match parsed {
+                Ok(v) => v,
                 Err(problem) => {
                     if self.bad.as_ref().is_none_or(|b| j < b.0) {
                         self.bad = Some((j, r, problem));
                     }
+                    0.0
                 }
-            }
+            };
+            nonzero |= v != 0.0;
+            self.row_values.push(v);
         }
         if count != full_width {
             self.failed = Some(TableError::Ragged {
@@ -966,6 +1001,43 @@ impl<'p> Scan<'p> {
             });
             return;
         }
+        // Only now, with the row as wide as the header, are its values stored (and the
+        // storage sized): a header of many columns and short rows allocates nothing.
+        let ncols = value_end.saturating_sub(self.label_cols);
+        debug_assert_eq!(self.row_values.len(), ncols);
+        match &mut self.sink {
+            Values::Matrix {
+                rows,
+                max_cells,
+                values,
+            } => {
+                if values.is_none() && rows.saturating_mul(ncols) <= *max_cells {
+                    *values = Some(Mat::zeros(*rows, ncols));
+                }
+                if let Some(m) = values {
+                    for (j, &v) in self.row_values.iter().enumerate() {
+                        if v != 0.0 {
+                            m[(r, j)] = v;
+                        }
+                    }
+                }
+            }
+            Values::Totals {
+                sums,
+                exact,
+                nonzero: rows,
+            } => {
+                if sums.len() < ncols {
+                    sums.resize(ncols, 0.0);
+                    exact.resize(ncols, 0);
+                }
+                for (j, &v) in self.row_values.iter().enumerate() {
+                    sums[j] += v;
+                    exact[j] += v as u128;
+                }
+                rows.push(nonzero);
+            }
+        }
         self.min_trailing_blank = self.min_trailing_blank.min(trailing_blank);
         let label = if self.label_cols == 2 {
             sbs96_from_parts(&label0, &label1).unwrap_or_else(|| format!("{label0} {label1}"))
@@ -973,9 +1045,6 @@ impl<'p> Scan<'p> {
             label0.into_owned()
         };
         self.rows.push((no, label));
-        if let Values::Totals { nonzero: rows, .. } = &mut self.sink {
-            rows.push(nonzero);
-        }
     }
 
     /// The checks that need every line, in the order problems are reported.
@@ -1062,40 +1131,19 @@ impl<'p> Scan<'p> {
 
         // Context from the labels, never from the row count.
         let rows = &self.rows;
-        let context = rows
-            .iter()
-            .find_map(|(_, l)| Context::detect(l))
-            .ok_or_else(|| TableError::UnknownContext {
-                path: p(),
-                line: rows[0].0,
-                label: rows[0].1.clone(),
-            })?;
-        let mut row_of_channel: Vec<Option<usize>> = vec![None; context.len()];
-        let mut order = Vec::with_capacity(rows.len());
-        for (r, (line, l)) in rows.iter().enumerate() {
-            let canon = context
-                .canonical_label(l)
-                .ok_or_else(|| TableError::UnknownLabel {
-                    path: p(),
-                    line: *line,
-                    label: l.trim().to_string(),
-                    context,
-                    example: context.example(),
-                })?;
-            let idx = context
-                .index_of(canon)
-                .expect("canonical label has an index");
-            if let Some(first) = row_of_channel[idx] {
-                return Err(TableError::DuplicateChannel {
-                    path: p(),
-                    line: *line,
-                    first: rows[first].0,
-                    label: canon.to_string(),
-                });
+        let (context, row_of_channel, order) = channels(path, rows).map_err(|e| {
+            if self.data_lines <= self.max_rows {
+                return e;
             }
-            row_of_channel[idx] = Some(r);
-            order.push(idx);
-        }
+            let text = e.to_string();
+            let prefix = format!("{}: ", Esc(path));
+            TableError::TooManyRows {
+                path: p(),
+                rows: self.data_lines,
+                max: self.max_rows,
+                first: text.strip_prefix(&prefix).unwrap_or(&text).to_string(),
+            }
+        })?;
         let missing: Vec<&str> = row_of_channel
             .iter()
             .enumerate()
@@ -1140,6 +1188,51 @@ impl<'p> Scan<'p> {
     }
 }
 
+/// The context of the rows' labels, the row of each channel and the channel of each row.
+/// A table of more rows than the context has channels always fails here.
+#[allow(clippy::type_complexity)]
+fn channels(
+    path: &str,
+    rows: &[(usize, String)],
+) -> Result<(Context, Vec<Option<usize>>, Vec<usize>), TableError> {
+    let p = || path.to_string();
+    let context = rows
+        .iter()
+        .find_map(|(_, l)| Context::detect(l))
+        .ok_or_else(|| TableError::UnknownContext {
+            path: p(),
+            line: rows[0].0,
+            label: rows[0].1.clone(),
+        })?;
+    let mut row_of_channel: Vec<Option<usize>> = vec![None; context.len()];
+    let mut order = Vec::with_capacity(rows.len());
+    for (r, (line, l)) in rows.iter().enumerate() {
+        let canon = context
+            .canonical_label(l)
+            .ok_or_else(|| TableError::UnknownLabel {
+                path: p(),
+                line: *line,
+                label: l.trim().to_string(),
+                context,
+                example: context.example(),
+            })?;
+        let idx = context
+            .index_of(canon)
+            .expect("canonical label has an index");
+        if let Some(first) = row_of_channel[idx] {
+            return Err(TableError::DuplicateChannel {
+                path: p(),
+                line: *line,
+                first: rows[first].0,
+                label: canon.to_string(),
+            });
+        }
+        row_of_channel[idx] = Some(r);
+        order.push(idx);
+    }
+    Ok((context, row_of_channel, order))
+}
+
 /// Parse and validate table text. `path` is only used in messages.
 pub fn parse(path: &str, bytes: &[u8], kind: ValueKind) -> Result<LabelledMatrix, TableError> {
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
@@ -1157,8 +1250,10 @@ pub fn parse(path: &str, bytes: &[u8], kind: ValueKind) -> Result<LabelledMatrix
         .split('\n')
         .filter(|l| is_content(l.strip_suffix('\r').unwrap_or(l)))
         .count();
+    // rows past max_channels() + 1 are only counted (the table is refused)
     let sink = Values::Matrix {
-        rows: content.saturating_sub(1),
+        rows: content.saturating_sub(1).min(max_channels() + 1),
+        max_cells: bytes.len() / 2,
         values: None,
     };
     let mut scan = Scan::new(path, kind, sink);
@@ -1166,11 +1261,13 @@ pub fn parse(path: &str, bytes: &[u8], kind: ValueKind) -> Result<LabelledMatrix
         scan.line(i + 1, line);
     }
     let layout = scan.finish()?;
-    let Values::Matrix { rows, values } = scan.sink else {
+    let Values::Matrix { values, .. } = scan.sink else {
         unreachable!("parse fills a matrix")
     };
     let ncols = layout.names.len();
-    let mut values = values.unwrap_or_else(|| Mat::zeros(rows, ncols));
+    // every row of a table that passed the checks was stored: such a table has two bytes
+    // of text per value at least, so its matrix was within `max_cells` (see Values::Matrix)
+    let mut values = values.expect("a table that passes every check fits in half its text");
     // Rows into the context's canonical order, one column at a time.
     let n = layout.order.len();
     let mut column = vec![0.0; n];
@@ -1226,9 +1323,6 @@ pub struct CountSummary {
 /// channel order and a sample above 2^53 mutations, where the order of the float sums
 /// matters): read the catalogue instead.
 pub fn summarize_counts(path: &str) -> Result<Option<CountSummary>, TableError> {
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
-    let mut strip = CommentStripper::default();
     let sink = Values::Totals {
         sums: Vec::new(),
         exact: Vec::new(),
@@ -1247,29 +1341,16 @@ pub fn summarize_counts(path: &str) -> Result<Option<CountSummary>, TableError> 
         };
         scan.line(line_no, line);
     };
-    pump(path, MAX_INPUT_BYTES, &mut |chunk, offset| {
-        hasher.update(chunk);
-        let before = strip.out.len();
-        strip
-            .feed(chunk, offset)
-            .map_err(|reason| TableError::Unreadable {
-                path: path.to_string(),
-                reason,
-            })?;
-        if strip.out[before..].contains(&b'\n') {
-            let end = strip.out.iter().rposition(|&b| b == b'\n').unwrap_or(0);
-            for line in strip.out[..end].split(|&b| b == b'\n') {
+    let text = stream_text(path, MAX_INPUT_BYTES, &mut |out, before| {
+        if out[before..].contains(&b'\n') {
+            let end = out.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+            for line in out[..end].split(|&b| b == b'\n') {
                 feed(&mut scan, line);
             }
-            strip.out.drain(..=end);
+            out.drain(..=end);
         }
-        Ok(())
     })?;
-    let rest = strip.finish().map_err(|reason| TableError::Unreadable {
-        path: path.to_string(),
-        reason,
-    })?;
-    feed(&mut scan, &rest);
+    feed(&mut scan, &text.bytes);
     let layout = scan.finish()?;
     let Values::Totals {
         sums,
@@ -1295,17 +1376,13 @@ pub fn summarize_counts(path: &str) -> Result<Option<CountSummary>, TableError> 
             return Ok(None);
         }
     }
-    let mut sha256 = String::with_capacity(64);
-    for b in hasher.finalize().iter() {
-        sha256.push_str(&format!("{b:02x}"));
-    }
     Ok(Some(CountSummary {
         context: layout.context,
         samples: layout.names,
         totals,
         empty_channels: nonzero.iter().filter(|&&nz| !nz).count(),
         warnings: layout.warnings,
-        sha256,
+        sha256: text.sha256,
     }))
 }
 

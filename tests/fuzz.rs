@@ -15,7 +15,9 @@
 //! ```text
 //! MUTASIG_FUZZ_SECONDS=300 MUTASIG_FUZZ_SEED=7 cargo test --test tests fuzz_commands -- --ignored --nocapture
 //! ```
-//! Defaults: 60 seconds, seed 20240607. `fuzz_smoke` (not ignored) runs 3 s with a fixed seed.
+//! Defaults: 60 seconds, seed 20240607. `fuzz_smoke` (not ignored) runs a fixed number of runs
+//! ([`SMOKE_RUNS`]) from a fixed seed, so that it covers the same inputs however loaded the
+//! machine is.
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
@@ -974,16 +976,37 @@ struct Stats {
     saved: Vec<PathBuf>,
 }
 
-/// Fuzzes for `seconds` from `seed`; returns the counts.
-fn fuzz(seconds: f64, seed: u64) -> Stats {
-    println!("mutasig fuzz: seed {seed}, {seconds} s (MUTASIG_FUZZ_SEED / MUTASIG_FUZZ_SECONDS)");
+/// How long a session lasts.
+#[derive(Debug, Clone, Copy)]
+enum Budget {
+    /// Wall-clock seconds (the long session: coverage follows the machine's speed).
+    Seconds(f64),
+    /// A fixed number of runs (the smoke session: the same runs on any machine).
+    Runs(usize),
+}
+
+impl Budget {
+    fn spent(self, start: Instant, runs: usize) -> bool {
+        match self {
+            Budget::Seconds(s) => start.elapsed().as_secs_f64() >= s,
+            Budget::Runs(n) => runs >= n,
+        }
+    }
+}
+
+/// Runs of the smoke session.
+const SMOKE_RUNS: usize = 40;
+
+/// Fuzzes within `budget` from `seed`; returns the counts.
+fn fuzz(budget: Budget, seed: u64) -> Stats {
+    println!("mutasig fuzz: seed {seed}, {budget:?} (MUTASIG_FUZZ_SEED / MUTASIG_FUZZ_SECONDS)");
     let work = tempfile::tempdir().unwrap();
     let seeds = corpus(work.path());
     let mut rng = Rng(seed);
     let mut st = Stats::default();
     let start = Instant::now();
     let mut iter = 0;
-    while start.elapsed().as_secs_f64() < seconds {
+    while !budget.spent(start, st.runs) {
         iter += 1;
         let mut plan = plan(&mut rng, &seeds);
         let run = tempfile::tempdir_in(work.path()).unwrap();
@@ -1051,24 +1074,42 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 fn fuzz_commands() {
     let seconds = env_or("MUTASIG_FUZZ_SECONDS", 60.0);
     let seed = env_or("MUTASIG_FUZZ_SEED", DEFAULT_SEED);
-    fuzz_clean(seconds, seed);
+    fuzz_clean(Budget::Seconds(seconds), seed);
 }
 
-/// A few seconds with a fixed seed, so that CI exercises the harness and its checks.
+/// A fixed number of runs from a fixed seed, so that CI exercises the harness and its checks
+/// on the same inputs however loaded the machine is.
 #[test]
 fn fuzz_smoke() {
-    fuzz_clean(3.0, 1);
+    let st = fuzz_clean(Budget::Runs(SMOKE_RUNS), 1);
+    assert_eq!(st.runs, SMOKE_RUNS);
+}
+
+/// The session's stopping rule: a number of runs whatever the time, or a time.
+#[test]
+fn fuzz_budget_counts_runs_or_seconds() {
+    let start = Instant::now();
+    assert!(!Budget::Runs(3).spent(start, 2));
+    assert!(Budget::Runs(3).spent(start, 3));
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(
+        !Budget::Runs(3).spent(start, 0),
+        "a run count ignores the time"
+    );
+    assert!(Budget::Seconds(0.01).spent(start, 0));
+    assert!(!Budget::Seconds(1e6).spent(start, 1_000_000));
 }
 
 /// A session that must run and find nothing.
-fn fuzz_clean(seconds: f64, seed: u64) {
-    let st = fuzz(seconds, seed);
+fn fuzz_clean(budget: Budget, seed: u64) -> Stats {
+    let st = fuzz(budget, seed);
     assert!(st.runs > 0);
     assert_eq!(
         st.failures, 0,
         "{} failing runs, reproducers under target/fuzz-failures/",
         st.failures
     );
+    st
 }
 
 /// The checks themselves: NaN values, staging folders, leftovers after a failure.

@@ -54,6 +54,18 @@ const EXTRACT: &[Case] = &[
     case(&["--min-stability", "NaN"], "--min-stability", "NaN"),
     case(&["--min-stability", "1.5"], "--min-stability", "1.5"),
     case(&["--mu-warmup", "100000000"], "--mu-warmup", "100000000"),
+    // the default objective is kl
+    case(&["--solver", "hals"], "--solver", "hals"),
+    case(
+        &["--objective", "kl", "--solver", "hals"],
+        "--solver",
+        "hals",
+    ),
+    case(
+        &["--objective", "frobenius", "--solver", "cd"],
+        "--solver",
+        "cd",
+    ),
 ];
 
 /// Extraction settings that set the ranks or replicates themselves.
@@ -392,4 +404,152 @@ fn simulate_default_active_is_capped_at_the_signatures_given() {
     let s: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(s["parameters"]["active"], serde_json::json!([1, 1]));
+}
+
+#[test]
+fn extract_solver_that_does_not_fit_the_objective_is_a_usage_error() {
+    let ex = example();
+    for (objective, solver) in [("kl", "hals"), ("frobenius", "cd")] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let args = [
+            "extract",
+            ex.to_str().unwrap(),
+            "--objective",
+            objective,
+            "--solver",
+            solver,
+            "--rank",
+            "2",
+            "--replicates",
+            "1",
+            "-o",
+            out.to_str().unwrap(),
+        ]
+        .map(String::from);
+        let e = usage_error(&args, "--solver", solver);
+        assert!(e.contains(&format!("--objective {objective}")), "{e}");
+        nothing_created(dir.path(), &out);
+    }
+    // the pairs that fit still run
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_ok(&[
+        "extract",
+        ex.to_str().unwrap(),
+        "--objective",
+        "frobenius",
+        "--solver",
+        "hals",
+        "--rank",
+        "2",
+        "--replicates",
+        "1",
+        "--no-plots",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+}
+
+#[test]
+fn unknown_signature_names_are_usage_errors_in_simulate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = out.to_str().unwrap();
+    for (names, bad) in [("SBS999", "SBS999"), ("SBS1,SBS5x", "SBS5x")] {
+        let e = usage_error(
+            &["simulate", "--signatures", names, "--samples", "3", "-o", o].map(String::from),
+            "--signatures",
+            bad,
+        );
+        assert!(e.contains("matches no signature"), "{e}");
+        nothing_created(dir.path(), &out);
+    }
+    // a DBS name with the default SBS96 context
+    usage_error(
+        &["simulate", "--signatures", "DBS2", "-o", o].map(String::from),
+        "--signatures",
+        "DBS2",
+    );
+    nothing_created(dir.path(), &out);
+}
+
+#[test]
+fn decompose_with_no_background_names_no_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let sigs = signature_file(dir.path());
+    let out = dir.path().join("out");
+    let args = [
+        "assign",
+        "--decompose",
+        sigs.to_str().unwrap(),
+        "--no-background",
+        "-o",
+        out.to_str().unwrap(),
+    ]
+    .map(String::from);
+    let e = usage_error(&args, "--no-background", "");
+    assert!(!e.contains("--background "), "{e}");
+    assert!(e.contains("not used by --decompose"), "{e}");
+    nothing_created(dir.path(), &out);
+}
+
+#[test]
+fn simulate_refuses_an_occupied_output_folder_before_drawing() {
+    // this cohort draws no mutation (a data error found by drawing): the folder's refusal
+    // must come first
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("mine.txt"), "x").unwrap();
+    let e = data_error(
+        &[
+            "simulate",
+            "--signatures",
+            "SBS1",
+            "--samples",
+            "1",
+            "--burden-median",
+            "1",
+            "--burden-log-sd",
+            "0",
+            "--noise",
+            "negbin:0.01",
+            "--seed",
+            "1",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        !e.contains("no mutation"),
+        "the cohort was drawn first: {e}"
+    );
+    assert!(e.contains("out"), "{e}");
+    assert_eq!(files_in(&out).len(), 1);
+    assert_eq!(std::fs::read(out.join("mine.txt")).unwrap(), b"x");
+}
+
+#[test]
+fn error_lines_escape_bidi_and_zero_width_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let ex = example();
+    for (name, escaped) in [
+        ("SBS\u{202e}1", "SBS\\u{202e}1"),
+        ("SBS\u{200b}1", "SBS\\u{200b}1"),
+    ] {
+        let args = [
+            "assign",
+            ex.to_str().unwrap(),
+            "--include",
+            name,
+            "-o",
+            out.to_str().unwrap(),
+        ]
+        .map(String::from);
+        let e = usage_error(&args, "--include", escaped);
+        assert!(!e.contains(name), "raw invisible character printed: {e:?}");
+    }
 }

@@ -671,6 +671,157 @@ fn totals_above_2_pow_53_out_of_channel_order_fall_back_to_the_matrix() {
     assert!(summarize_counts(p.to_str().unwrap()).unwrap().is_none());
 }
 
+// ---------------------------------------------------------------------------------------
+// Memory follows the text: row count and allocation guards
+// ---------------------------------------------------------------------------------------
+
+fn wide_header(columns: usize) -> String {
+    let mut h = String::from("MutationType");
+    for j in 0..columns {
+        h.push_str(&format!("\tS{j}"));
+    }
+    h
+}
+
+#[test]
+fn max_channels_is_the_largest_context() {
+    assert_eq!(max_channels(), Context::Sbs96.len());
+    assert!(Context::ALL.iter().all(|c| c.len() <= max_channels()));
+}
+
+#[test]
+fn more_rows_than_any_context_has_channels_are_refused_naming_the_count() {
+    // a million rows of one (repeated) channel: every row as wide as the header
+    let mut text = String::from("MutationType\tS1\n");
+    for _ in 0..1_000_000 {
+        text.push_str("A[C>A]A\t1\n");
+    }
+    let expected = "many.tsv: 1000000 data rows where a table has at most 96 (one per channel); line 3: channel 'A[C>A]A' appears twice (first on line 2); merge the two rows";
+    let e = parse("many.tsv", text.as_bytes(), ValueKind::Counts).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            TableError::TooManyRows {
+                rows: 1_000_000,
+                max: 96,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.to_string(), expected);
+    // the streamed summary (inspect) keeps the same rows, with the same message
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("many.tsv");
+    std::fs::write(&p, gzip(text.as_bytes())).unwrap();
+    let e = summarize_counts(p.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(e.ends_with(&expected["many.tsv".len()..]), "{e}");
+    // a transposed table: samples as rows
+    let mut text = String::from("Sample\tA[C>A]A\n");
+    for i in 0..500 {
+        text.push_str(&format!("S{i}\t1\n"));
+    }
+    let e = counts_err(&text);
+    assert!(
+        e.starts_with("cat.tsv: 500 data rows where a table has at most 96 (one per channel); line 2: unknown channel label 'S0'"),
+        "{e}"
+    );
+    // one row too many: the duplicate is named, with the count
+    let mut text = catalogue_text(Context::Sbs96, &["S1"], |_, _| "1".into());
+    text.push_str("A[C>A]A\t1\n");
+    assert_eq!(
+        counts_err(&text),
+        "cat.tsv: 97 data rows where a table has at most 96 (one per channel); line 98: channel 'A[C>A]A' appears twice (first on line 2); merge the two rows"
+    );
+}
+
+#[test]
+fn a_wide_header_over_a_million_short_rows_is_refused_without_allocating_for_it() {
+    // 10^5 columns by 10^6 rows would be 800 GB of values: the first (short) row is
+    // refused before anything is sized from the header
+    let mut text = wide_header(100_000);
+    text.push('\n');
+    for _ in 0..1_000_000 {
+        text.push_str("A[C>A]A\t1\n");
+    }
+    let e = counts_err(&text);
+    assert_eq!(
+        e,
+        "cat.tsv: line 2: 2 fields where the header has 100001; every row needs its label(s) and one value per column"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cat.tsv.gz");
+    std::fs::write(&p, gzip(text.as_bytes())).unwrap();
+    let p = p.to_str().unwrap();
+    assert!(
+        summarize_counts(p)
+            .unwrap_err()
+            .to_string()
+            .contains("line 2: 2 fields")
+    );
+}
+
+#[test]
+fn values_are_stored_only_after_the_first_row_passes_its_width_check() {
+    let header = wide_header(1000);
+    let sinks = [
+        Values::Matrix {
+            rows: 96,
+            max_cells: usize::MAX,
+            values: None,
+        },
+        Values::Totals {
+            sums: Vec::new(),
+            exact: Vec::new(),
+            nonzero: Vec::new(),
+        },
+    ];
+    for sink in sinks {
+        let mut scan = Scan::new("w.tsv", ValueKind::Counts, sink);
+        scan.line(1, &header);
+        scan.line(2, "A[C>A]A\t1\t2");
+        assert!(matches!(
+            scan.failed,
+            Some(TableError::Ragged { line: 2, .. })
+        ));
+        match &scan.sink {
+            Values::Matrix { values, .. } => assert!(values.is_none()),
+            Values::Totals { sums, exact, .. } => assert!(sums.is_empty() && exact.is_empty()),
+        }
+    }
+}
+
+#[test]
+fn a_matrix_larger_than_half_the_text_is_never_allocated() {
+    // one full row, then short ones: 96 x 1000 cells, more than such a text can hold
+    let mut text = wide_header(1000);
+    text.push_str("\nA[C>A]A");
+    text.push_str(&"\t1".repeat(1000));
+    text.push('\n');
+    for l in &Context::Sbs96.labels()[1..] {
+        text.push_str(l);
+        text.push_str("\t1\n");
+    }
+    assert!(96 * 1000 > text.len() / 2);
+    let mut scan = Scan::new(
+        "w.tsv",
+        ValueKind::Counts,
+        Values::Matrix {
+            rows: 96,
+            max_cells: text.len() / 2,
+            values: None,
+        },
+    );
+    for (i, line) in text.lines().take(2).enumerate() {
+        scan.line(i + 1, line);
+    }
+    assert!(scan.failed.is_none());
+    assert!(matches!(&scan.sink, Values::Matrix { values: None, .. }));
+    assert!(counts_err(&text).starts_with("cat.tsv: line 3: 2 fields where the header has 1001"));
+}
+
 proptest! {
     #![proptest_config(cases(48))]
 
