@@ -214,8 +214,8 @@ impl AssignOptions {
 /// Checks that every name or group of `lists` (each a flag and the names given with it)
 /// matches at least one signature of one of `references`, and that all of them fit the
 /// same set; returns that set (`None` when no name is given or there is no reference).
-/// The check of `assign --background/--include/--exclude` and `simulate --signatures`,
-/// run before anything is read or created.
+/// The check of `assign --background/--include/--exclude`, `simulate --signatures` and
+/// `reference export --only`, run before anything is read or created.
 ///
 /// # Errors
 ///

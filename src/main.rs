@@ -605,15 +605,22 @@ fn run(cli: Cli) -> Result<()> {
             output: out,
             force,
         }) => {
-            let target = output::FileTarget::parse(out.as_deref().unwrap_or("-".as_ref()));
-            target.check(force, &[])?;
             let choice = ReferenceChoice {
                 version: cosmic.version,
                 genome: cosmic.genome,
                 exome: cosmic.exome,
                 file: None,
             };
-            let set = choice.load(context)?.select(&only, &[])?;
+            // the names are checked (a usage error) before the output is looked at
+            let all = choice.load(context)?;
+            mutasig::assignment::check_signature_names(
+                &[("--only", &only)],
+                std::slice::from_ref(&all),
+            )
+            .map_err(usage)?;
+            let target = output::FileTarget::parse(out.as_deref().unwrap_or("-".as_ref()));
+            target.check(force, &[])?;
+            let set = all.select(&only, &[])?;
             let text = matrix_tsv(
                 "MutationType",
                 context.labels(),

@@ -452,7 +452,7 @@ fn extract_solver_that_does_not_fit_the_objective_is_a_usage_error() {
 }
 
 #[test]
-fn unknown_signature_names_are_usage_errors_in_simulate() {
+fn unknown_signature_names_are_usage_errors_in_simulate_and_reference_export() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let o = out.to_str().unwrap();
@@ -472,6 +472,26 @@ fn unknown_signature_names_are_usage_errors_in_simulate() {
         "DBS2",
     );
     nothing_created(dir.path(), &out);
+    let file = dir.path().join("sigs.tsv");
+    let f = file.to_str().unwrap();
+    for stdout in [false, true] {
+        let mut args = vec!["reference", "export", "--only", "SBS1,SBS999"];
+        if !stdout {
+            args.extend(["-o", f]);
+        }
+        let args: Vec<String> = args.into_iter().map(String::from).collect();
+        let e = usage_error(&args, "--only", "SBS999");
+        assert!(e.contains("matches no signature"), "{e}");
+        assert!(!file.exists());
+    }
+    // an existing file is not looked at first: the name is the error, with or without --force
+    std::fs::write(&file, "mine").unwrap();
+    usage_error(
+        &["reference", "export", "--only", "SBS999", "-o", f].map(String::from),
+        "--only",
+        "SBS999",
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"mine");
 }
 
 #[test]
