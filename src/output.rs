@@ -5,7 +5,6 @@
 //! writes into a hidden staging folder beside it, renamed at the end).
 
 use faer::MatRef;
-use std::fmt::Write as _;
 
 mod folder;
 pub use folder::{
@@ -285,12 +284,7 @@ pub fn json<T: serde::Serialize>(value: &T) -> String {
 /// SHA-256 of some bytes, as lowercase hex (input checksums in summaries).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    let d = sha2::Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in d.iter() {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    crate::table::hex(&sha2::Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -446,7 +446,13 @@ fn reference_list_and_export() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("MutationType\tID1\tID2\n1:Del:C:0\t"));
     assert_eq!(text.lines().count(), 84);
-    let e = data_error(&["reference", "export", "--only", "SBS1,SBS99x"], None);
+    // an unknown name is a usage error (exit 2), with suggestions
+    let o = mutasig()
+        .args(["reference", "export", "--only", "SBS1,SBS99x"])
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
     assert!(e.contains("SBS99x") && e.contains("did you mean"), "{e}");
 }
 
