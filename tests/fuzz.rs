@@ -799,7 +799,18 @@ fn is_nonfinite_token(s: &str) -> bool {
 fn input_tokens(files: &[(String, Vec<u8>)], args: &[String]) -> HashSet<String> {
     let mut t: HashSet<String> = args.iter().map(|a| a.trim().to_ascii_lowercase()).collect();
     for (_, b) in files {
-        for cell in String::from_utf8_lossy(b).split(['\t', '\n', '\r', ',']) {
+        // names inside gzip inputs are echoed too (a sample called "Infinity")
+        let mut text = b.clone();
+        if b.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            let _ = std::io::Read::read_to_end(
+                &mut flate2::read::MultiGzDecoder::new(&b[..]),
+                &mut out,
+            );
+            text.extend_from_slice(b"\n");
+            text.extend_from_slice(&out);
+        }
+        for cell in String::from_utf8_lossy(&text).split(['\t', '\n', '\r', ',']) {
             t.insert(cell.trim().trim_matches('"').to_ascii_lowercase());
         }
     }
@@ -1124,6 +1135,16 @@ fn fuzz_checks_detect_problems() {
     assert!(nonfinite_value(br#"{"a": [1.5, null]}"#, true, &known).is_none());
     let echoed: HashSet<String> = ["nan".to_string()].into();
     assert!(nonfinite_value(b"Sample\nNaN\n", false, &echoed).is_none());
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b"MutationType\tInfinity\n").unwrap();
+        e.finish().unwrap()
+    };
+    let known = input_tokens(&[("in.tsv.gz".into(), gz)], &[]);
+    assert!(
+        known.contains("infinity"),
+        "names inside gzip inputs are known"
+    );
 
     let d = tempfile::tempdir().unwrap();
     let plan = Plan {
