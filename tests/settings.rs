@@ -359,11 +359,10 @@ fn a_single_replicate_is_allowed_for_one_rank() {
     assert!(out.join("summary.json").is_file());
 }
 
-#[test]
-fn an_all_zero_simulated_catalogue_is_a_data_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let e = data_error(
+/// `simulate` with settings that draw no mutation at all (one sample, burden 1, the
+/// noisiest negative binomial), into `out`; the error text.
+fn all_zero_simulation(out: &Path) -> String {
+    data_error(
         &[
             "simulate",
             "--signatures",
@@ -382,7 +381,14 @@ fn an_all_zero_simulated_catalogue_is_a_data_error() {
             out.to_str().unwrap(),
         ],
         None,
-    );
+    )
+}
+
+#[test]
+fn an_all_zero_simulated_catalogue_is_a_data_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let e = all_zero_simulation(&out);
     assert!(e.contains("no mutation"), "{e}");
     nothing_created(dir.path(), &out);
 }
@@ -522,26 +528,7 @@ fn simulate_refuses_an_occupied_output_folder_before_drawing() {
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("mine.txt"), "x").unwrap();
-    let e = data_error(
-        &[
-            "simulate",
-            "--signatures",
-            "SBS1",
-            "--samples",
-            "1",
-            "--burden-median",
-            "1",
-            "--burden-log-sd",
-            "0",
-            "--noise",
-            "negbin:0.01",
-            "--seed",
-            "1",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        None,
-    );
+    let e = all_zero_simulation(&out);
     assert!(
         !e.contains("no mutation"),
         "the cohort was drawn first: {e}"
