@@ -1349,25 +1349,29 @@ impl Figure for RankFigure {
             .right_y_label_area_size(70)
             .build_cartesian_2d(xa.range(), left.range())?
             .set_secondary_coord(xa.range(), right.range());
-        chart
-            .configure_mesh()
-            .x_desc("Number of signatures")
+        // ordinary ranges keep plotters' own labels ("0.0" … "1.0"); rescaled ones need ours
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc("Number of signatures")
             .y_desc("Stability / reconstruction error")
             .disable_x_mesh()
             .x_labels(0)
-            .y_label_formatter(&left_fmt)
             .axis_desc_style(font(14.0))
             .label_style(font(12.0))
             .bold_line_style(RGBColor(225, 225, 225))
-            .light_line_style(TRANSPARENT)
-            .draw()?;
-        chart
-            .configure_secondary_axes()
-            .y_label_formatter(&right_fmt)
+            .light_line_style(TRANSPARENT);
+        if left.unit != 1.0 {
+            mesh.y_label_formatter(&left_fmt);
+        }
+        mesh.draw()?;
+        let mut secondary = chart.configure_secondary_axes();
+        secondary
             .y_desc("Cophenetic correlation")
             .axis_desc_style(font(14.0))
-            .label_style(font(12.0))
-            .draw()?;
+            .label_style(font(12.0));
+        if right.unit != 1.0 {
+            secondary.y_label_formatter(&right_fmt);
+        }
+        secondary.draw()?;
         // Integer rank ticks, drawn by hand so every rank (and only ranks) is labelled.
         let base = root.get_base_pixel();
         for p in r {
