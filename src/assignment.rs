@@ -136,18 +136,9 @@ impl AssignOptions {
         let cfg = self.thresholds();
         let range = self.criterion.threshold_range();
         let criterion = self.criterion.flag_value();
-        for (flag, v) in [
-            ("--add-threshold", cfg.add_threshold),
-            ("--remove-threshold", cfg.remove_threshold),
-        ] {
-            if !range.contains(v) {
-                return Err(SettingsError::new(
-                    flag,
-                    show(v),
-                    format!("expected {range} for --criterion {criterion}"),
-                ));
-            }
-        }
+        range.check("--add-threshold", cfg.add_threshold)?;
+        range.check("--remove-threshold", cfg.remove_threshold)?;
+        // before cfg.check(): this message says which of the two was a default
         if cfg.remove_threshold > cfg.add_threshold {
             let why = "removal must be easier than addition or selection can cycle";
             let (add, remove) = (show(cfg.add_threshold), show(cfg.remove_threshold));
