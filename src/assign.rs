@@ -21,9 +21,11 @@
 //! Exposures are reported as unrounded f64 counts rescaled so that they sum exactly (up
 //! to floating point) to the sample's total.
 
+pub mod cohort;
+pub mod nnls;
 pub mod poisson;
 
-use crate::nnls::{NnlsError, NnlsWorkspace, gram, gram_sq_residual, nnls_gram};
+use crate::assign::nnls::{NnlsError, NnlsWorkspace, gram, gram_sq_residual, nnls_gram};
 use crate::settings::{Interval, SettingsError, show};
 use faer::{Mat, MatRef};
 use poisson::{Dense, PoissonWorkspace};

@@ -1,8 +1,8 @@
 //! The crate-level error of whole commands (each stage keeps its own typed error).
 
 use crate::output::OutputError;
-use crate::reference::ReferenceError;
-use crate::table::TableError;
+use crate::read::reference::ReferenceError;
+use crate::read::table::TableError;
 
 /// Any failure of a mutasig command; every variant renders as one line.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +30,7 @@ pub enum Error {
     Report(#[from] crate::report::ReportError),
     /// Drawing a plot.
     #[error(transparent)]
-    Plot(#[from] crate::plot::PlotError),
+    Plot(#[from] crate::report::plot::PlotError),
     /// Invalid settings for this data.
     #[error("{0}")]
     Invalid(String),

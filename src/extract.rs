@@ -5,19 +5,23 @@
 //! k consensus signatures (one per replicate in each cluster), whose silhouettes are the
 //! stability; the sample co-clustering gives the cophenetic correlation. Exposures are
 //! refitted on the original catalogue. The rank is chosen from stability and per-sample
-//! reconstruction error (see [`crate::rank`]).
+//! reconstruction error (see [`crate::extract::rank`]).
 //!
 //! Every replicate's random streams derive from (seed, rank, replicate), and all
 //! parallel results are collected in order, so outputs do not depend on `--threads`.
 
+pub mod consensus;
+pub mod cophenetic;
+pub mod rank;
+pub mod resample;
+
 use crate::assign::{AssignConfig, Criterion, DecomposeConfig, Decomposition, Refitter};
-use crate::catalogue::Catalogue;
-use crate::consensus::{self, ConsensusOptions};
-use crate::cophenetic;
+use crate::read::catalogue::Catalogue;
+use consensus::{ConsensusOptions};
 use crate::nmf::{self, NmfConfig, Objective};
-use crate::rank::{self, RankInput, RankOptions, RankSelection};
-use crate::reference::SignatureSet;
-use crate::resample::{self, Normalization};
+use rank::{RankInput, RankOptions, RankSelection};
+use crate::read::reference::SignatureSet;
+use resample::{Normalization};
 use crate::rng::{Purpose, stream};
 use crate::settings::{Interval, SettingsError, check_count, show};
 use faer::{Mat, MatRef};
@@ -295,7 +299,7 @@ pub fn extract(
     if !dropped.is_empty() {
         warnings.push(format!(
             "dropped {} with no mutations: {}",
-            crate::table::plural(dropped.len(), "sample", "samples"),
+            crate::read::table::plural(dropped.len(), "sample", "samples"),
             dropped.join(", ")
         ));
     }

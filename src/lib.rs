@@ -5,39 +5,27 @@
 //! non-negative matrix factorization, and write byte-stable tables for pipelines.
 //!
 //! The numeric core never touches files or the terminal; reading happens in
-//! [`table`] / [`catalogue`] / [`reference`], writing in [`output`].
+//! [`read`], writing in [`output`]. `docs/architecture.md` maps the folders.
 
 #![warn(missing_docs)]
 
 pub mod assign;
-pub mod assignment;
-pub mod catalogue;
-pub mod consensus;
-pub mod context;
-pub mod cophenetic;
 pub mod error;
 pub mod extract;
-pub mod figures;
-pub mod inspect;
 pub mod log;
 pub mod matching;
 pub mod nmf;
-pub mod nnls;
 pub mod output;
-pub mod plot;
-pub mod rank;
-pub mod reference;
+pub mod read;
 pub mod report;
-pub mod resample;
 pub mod rng;
 pub mod settings;
 pub mod simulate;
-pub mod table;
 
-pub use catalogue::Catalogue;
-pub use context::Context;
+pub use read::catalogue::Catalogue;
+pub use read::context::Context;
 pub use error::Error;
-pub use reference::SignatureSet;
+pub use read::reference::SignatureSet;
 
 /// The version of this build (for summaries and `--version`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -2,9 +2,9 @@
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Parser, Subcommand};
-use mutasig::context::Context;
+use mutasig::read::context::Context;
 use mutasig::output::{self, matrix_tsv};
-use mutasig::reference::{self, CosmicVersion, Genome, ReferenceChoice};
+use mutasig::read::reference::{self, CosmicVersion, Genome, ReferenceChoice};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -170,7 +170,7 @@ struct ExtractArgs {
     no_resample: bool,
     /// Cap hypermutated samples before factorizing: gmm, cap:N, log2 or none.
     #[arg(long, default_value = "gmm", value_parser = parse_normalization)]
-    normalize: mutasig::resample::Normalization,
+    normalize: mutasig::extract::resample::Normalization,
     /// NMF objective.
     #[arg(long, value_enum, default_value = "kl")]
     objective: ObjectiveArg,
@@ -281,10 +281,10 @@ enum FormatArg {
 }
 
 impl FormatArg {
-    fn get(self) -> mutasig::plot::Format {
+    fn get(self) -> mutasig::report::plot::Format {
         match self {
-            FormatArg::Svg => mutasig::plot::Format::Svg,
-            FormatArg::Png => mutasig::plot::Format::Png,
+            FormatArg::Svg => mutasig::report::plot::Format::Svg,
+            FormatArg::Png => mutasig::report::plot::Format::Png,
         }
     }
 }
@@ -406,8 +406,8 @@ fn parse_range(s: &str) -> Result<(usize, usize), String> {
     }
 }
 
-fn parse_normalization(s: &str) -> Result<mutasig::resample::Normalization, String> {
-    use mutasig::resample::Normalization;
+fn parse_normalization(s: &str) -> Result<mutasig::extract::resample::Normalization, String> {
+    use mutasig::extract::resample::Normalization;
     let l = s.trim().to_ascii_lowercase();
     match l.as_str() {
         "gmm" => Ok(Normalization::Gmm),
@@ -543,7 +543,7 @@ fn remove_unfinished_on_signal() {
 
 /// One line: the error and its causes, each cause once (a message that already ends
 /// with its cause's text does not repeat it), control and invisible format characters
-/// escaped ([`mutasig::table::escape`]).
+/// escaped ([`mutasig::read::table::escape`]).
 fn error_line(e: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in e.chain() {
@@ -556,7 +556,7 @@ fn error_line(e: &anyhow::Error) -> String {
         }
         line.push_str(&text);
     }
-    mutasig::table::escape(&line).into_owned()
+    mutasig::read::table::escape(&line).into_owned()
 }
 
 fn stdout_write(text: &str) -> Result<()> {
@@ -569,7 +569,7 @@ fn stdout_write(text: &str) -> Result<()> {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Inspect { file, json } => {
-            let info = mutasig::inspect::inspect(&file)?;
+            let info = mutasig::read::inspect::inspect(&file)?;
             if json {
                 stdout_write(&output::json(&info))
             } else {
@@ -613,7 +613,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             // the names are checked (a usage error) before the output is looked at
             let all = choice.load(context)?;
-            mutasig::assignment::check_signature_names(
+            mutasig::assign::cohort::check_signature_names(
                 &[("--only", &only)],
                 std::slice::from_ref(&all),
             )
@@ -650,21 +650,21 @@ fn run(cli: Cli) -> Result<()> {
             force,
         } => {
             let kind = match kind {
-                PlotKind::Auto => mutasig::figures::PlotRequest::Auto,
-                PlotKind::Spectrum => mutasig::figures::PlotRequest::Spectrum,
-                PlotKind::Panel => mutasig::figures::PlotRequest::Panel,
-                PlotKind::Exposures => mutasig::figures::PlotRequest::Exposures,
-                PlotKind::Rank => mutasig::figures::PlotRequest::Rank,
+                PlotKind::Auto => mutasig::report::figures::PlotRequest::Auto,
+                PlotKind::Spectrum => mutasig::report::figures::PlotRequest::Spectrum,
+                PlotKind::Panel => mutasig::report::figures::PlotRequest::Panel,
+                PlotKind::Exposures => mutasig::report::figures::PlotRequest::Exposures,
+                PlotKind::Rank => mutasig::report::figures::PlotRequest::Rank,
             };
             let dir = output::OutputDir::create(&out, force, &[&file])?;
-            let figs = mutasig::figures::plot_file(&file, kind, format.get())?;
+            let figs = mutasig::report::figures::plot_file(&file, kind, format.get())?;
             for (name, bytes) in &figs {
                 dir.write(name, bytes)?;
             }
             dir.commit()?;
             mutasig::log::info(&format!(
                 "{} written to {}",
-                mutasig::table::plural(figs.len(), "figure", "figures"),
+                mutasig::read::table::plural(figs.len(), "figure", "figures"),
                 out.display()
             ));
             Ok(())
@@ -681,7 +681,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             let sa = mutasig::SignatureSet::read(&a)?;
             let sb = mutasig::SignatureSet::read(&b)?;
-            let (pairs, full) = mutasig::assignment::compare(&sa, &sb)?;
+            let (pairs, full) = mutasig::assign::cohort::compare(&sa, &sb)?;
             if let Some(t) = &target {
                 t.write(full.as_bytes())?;
             }
@@ -745,17 +745,17 @@ fn run_extract(a: ExtractArgs, g: &Global) -> Result<()> {
         extrapolate: !a.no_extrapolation,
         tolerance: a.tolerance,
         max_iter: a.max_iter,
-        selection: mutasig::rank::RankOptions {
+        selection: mutasig::extract::rank::RankOptions {
             min_stability_mean: a.stability,
             min_stability_min: a.min_stability,
             alpha: a.alpha,
         },
-        consensus: mutasig::consensus::ConsensusOptions::default(),
+        consensus: mutasig::extract::consensus::ConsensusOptions::default(),
         seed: g.seed,
     };
     // every setting is checked before the input is read or the output created
     cfg.check().map_err(usage)?;
-    let text = mutasig::table::read_text(&a.input)?;
+    let text = mutasig::read::table::read_text(&a.input)?;
     let cat = mutasig::Catalogue::parse(&a.input, &text.bytes)?;
     let sha = text.sha256;
     let reference = a.reference.choice().load(cat.context)?;
@@ -807,13 +807,13 @@ fn run_extract(a: ExtractArgs, g: &Global) -> Result<()> {
 
 fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
     use mutasig::assign::{Criterion, DecomposeConfig};
-    use mutasig::assignment;
+    use mutasig::assign::cohort;
     let start = std::time::Instant::now();
     let criterion = match a.criterion {
         CriterionArg::Likelihood => Criterion::LikelihoodRatio,
         CriterionArg::L2 => Criterion::RelativeL2,
     };
-    let opts = assignment::AssignOptions {
+    let opts = cohort::AssignOptions {
         input: a.input.clone(),
         decompose: a.decompose.clone(),
         criterion,
@@ -834,7 +834,7 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
     // in; a --signatures file is the one file read before the catalogue)
     opts.check().map_err(usage)?;
     let choice = a.reference.choice();
-    let candidates = assignment::candidate_references(&choice)?;
+    let candidates = cohort::candidate_references(&choice)?;
     opts.check_names(&candidates).map_err(usage)?;
     let inputs: Vec<&str> = [&a.input, &a.decompose, &a.reference.file]
         .into_iter()
@@ -854,7 +854,7 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
         exome: bool,
         include: &'a [String],
         exclude: &'a [String],
-        settings: Option<&'a assignment::AssignSettings>,
+        settings: Option<&'a cohort::AssignSettings>,
         decomposition: Option<&'a DecomposeConfig>,
         samples: usize,
         dropped_samples: &'a [String],
@@ -862,20 +862,20 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
         run: serde_json::Value,
     }
     if let Some(path) = &a.decompose {
-        let text = mutasig::table::read_text(path)?;
+        let text = mutasig::read::table::read_text(path)?;
         let sha = text.sha256;
         let sigs =
-            mutasig::table::parse(path, &text.bytes, mutasig::table::ValueKind::Probabilities)?;
+            mutasig::read::table::parse(path, &text.bytes, mutasig::read::table::ValueKind::Probabilities)?;
         let set = mutasig::SignatureSet {
             context: sigs.context,
             names: sigs.columns,
             matrix: sigs.values,
             source: path.clone(),
         };
-        let reference = assignment::reference_for(&choice, &candidates, set.context)?
+        let reference = cohort::reference_for(&choice, &candidates, set.context)?
             .select(&a.include, &a.exclude)?;
         let dcfg = DecomposeConfig::default();
-        let table = assignment::decompose_table(&set, &reference, &dcfg)?;
+        let table = cohort::decompose_table(&set, &reference, &dcfg)?;
         let out = output::OutputDir::create(&a.output, a.force, &inputs)?;
         out.write("cosmic_decomposition.tsv", table.as_bytes())?;
         let summary = Summary {
@@ -905,15 +905,15 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
         .input
         .clone()
         .expect("clap requires the input without --decompose");
-    let text = mutasig::table::read_text(&input)?;
+    let text = mutasig::read::table::read_text(&input)?;
     let sha = text.sha256;
     let cat = mutasig::Catalogue::parse(&input, &text.bytes)?;
-    let reference = assignment::reference_for(&choice, &candidates, cat.context)?
+    let reference = cohort::reference_for(&choice, &candidates, cat.context)?
         .select(&a.include, &a.exclude)?;
-    let (cfg, mut warnings) = assignment::selection_config(&reference, &opts)?;
+    let (cfg, mut warnings) = cohort::selection_config(&reference, &opts)?;
     warnings.splice(0..0, cat.warnings.iter().cloned());
     let out = output::OutputDir::create(&a.output, a.force, &inputs)?;
-    let settings = assignment::AssignSettings {
+    let settings = cohort::AssignSettings {
         criterion,
         add_threshold: cfg.add_threshold,
         remove_threshold: cfg.remove_threshold,
@@ -932,11 +932,11 @@ fn run_assign(a: AssignArgs, g: &Global) -> Result<()> {
         overdispersion: cfg.overdispersion,
         min_l2_gain: cfg.min_l2_gain,
     };
-    let result = assignment::assign(&cat, &reference, cfg, a.bootstrap, g.seed)?;
+    let result = cohort::assign(&cat, &reference, cfg, a.bootstrap, g.seed)?;
     if !result.dropped.is_empty() {
         warnings.push(format!(
             "dropped {} with no mutations: {}",
-            mutasig::table::plural(result.dropped.len(), "sample", "samples"),
+            mutasig::read::table::plural(result.dropped.len(), "sample", "samples"),
             result.dropped.join(", ")
         ));
     }
@@ -1001,7 +1001,7 @@ fn run_simulate(a: SimulateArgs, g: &Global) -> Result<()> {
             file: None,
         };
         let all = choice.load(a.context)?;
-        mutasig::assignment::check_signature_names(
+        mutasig::assign::cohort::check_signature_names(
             &[("--signatures", &a.signatures)],
             std::slice::from_ref(&all),
         )

@@ -32,7 +32,7 @@ pub enum OutputError {
     /// `--force` on a folder holding files mutasig did not write.
     #[error(
         "{path}: holds {} that mutasig did not write ({files}); --force replaces only a folder of an earlier mutasig run: move those files or choose another folder",
-        crate::table::plural(*count, "file", "files")
+        crate::read::table::plural(*count, "file", "files")
     )]
     NotOurs {
         /// The folder.
@@ -284,7 +284,7 @@ pub fn json<T: serde::Serialize>(value: &T) -> String {
 /// SHA-256 of some bytes, as lowercase hex (input checksums in summaries).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    crate::table::hex(&sha2::Sha256::digest(bytes))
+    crate::read::table::hex(&sha2::Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -1,21 +1,24 @@
 //! Self-contained HTML report of a mutasig output folder (`extract` or `assign`).
 //!
 //! The report is rebuilt from the folder's files only (so `mutasig report OUTDIR` works on any
-//! finished run): every table is read back, the figures are drawn with [`crate::plot`] and inlined
+//! finished run): every table is read back, the figures are drawn with [`crate::report::plot`] and inlined
 //! (SVG markup, or a PNG `data:` URI for the exposure plot of large cohorts), and one HTML file is
 //! rendered with minijinja, HTML auto-escaping forced on. The page loads nothing from the network:
 //! no external script, style, font or image. This module reads the folder but writes nothing; the
 //! caller writes the HTML and the figure files.
 
-use crate::figures::{self, FigKind};
-use crate::plot::Format;
+pub mod figures;
+pub mod plot;
+
+use figures::FigKind;
+use crate::report::plot::Format;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The report template (one file, auto-escaped; only our own figures are marked `|safe`).
-const TEMPLATE: &str = include_str!("report.html.j2");
+const TEMPLATE: &str = include_str!("report/report.html.j2");
 /// Above this many rows a per-sample table starts collapsed (`<details>` without `open`).
 const COLLAPSE_ROWS_ABOVE: usize = 200;
 /// At most this many dropped sample names are listed in the warnings.
@@ -49,7 +52,7 @@ pub enum ReportError {
         /// Figure file name.
         figure: String,
         /// The plotting error.
-        source: crate::plot::PlotError,
+        source: crate::report::plot::PlotError,
     },
     /// The template failed to render (a bug, not an input problem).
     #[error("report template: {0}")]
@@ -148,7 +151,7 @@ fn read_opt(dir: &Path, name: &str) -> Result<Option<String>, ReportError> {
         Err(source) => return Err(ReportError::Io { path, source }),
     };
     let mut text = String::new();
-    let limit = crate::table::MAX_INPUT_BYTES;
+    let limit = crate::read::table::MAX_INPUT_BYTES;
     file.take(limit + 1)
         .read_to_string(&mut text)
         .map_err(|source| ReportError::Io {
@@ -727,7 +730,7 @@ fn param_text(f: &Folder, key: &str) -> Option<String> {
 
 /// The ready-to-paste methods paragraph, built from what summary.json and the tables contain.
 fn methods(f: &Folder) -> String {
-    use crate::table::plural;
+    use crate::read::table::plural;
     let version = param_text(f, "version").unwrap_or_else(|| "(unknown version)".into());
     let tool = param_text(f, "tool").unwrap_or_else(|| "mutasig".into());
     let samples = f
@@ -1101,7 +1104,7 @@ pub(crate) mod tests {
     /// Writes a fake but consistent mutasig output folder (SBS96) into `dir`.
     pub fn write_fixture(dir: &Path, o: &Fixture) {
         let mut rng = Lcg(42);
-        let mut channels = crate::plot::sbs96_order();
+        let mut channels = crate::report::plot::sbs96_order();
         channels.sort();
         let sig_names: Vec<String> = (0..o.k)
             .map(|i| {
@@ -1521,10 +1524,10 @@ pub(crate) mod tests {
         let html = render(d.path()).unwrap();
         let t_html = t.elapsed();
         let t = std::time::Instant::now();
-        let svg = crate::figures::figures(d.path(), Format::Svg).unwrap();
+        let svg = crate::report::figures::figures(d.path(), Format::Svg).unwrap();
         let t_svg = t.elapsed();
         let t = std::time::Instant::now();
-        let png = crate::figures::figures(d.path(), Format::Png).unwrap();
+        let png = crate::report::figures::figures(d.path(), Format::Png).unwrap();
         let t_png = t.elapsed();
         let bytes = |v: &[(String, Vec<u8>)]| v.iter().map(|(_, b)| b.len()).sum::<usize>();
         eprintln!(

@@ -6,8 +6,8 @@
 //! negative binomial) noise. Every sample has its own random stream, so the cohort is
 //! the same with any number of threads.
 
-use crate::catalogue::Catalogue;
-use crate::reference::SignatureSet;
+use crate::read::catalogue::Catalogue;
+use crate::read::reference::SignatureSet;
 use crate::rng::{ChaCha8Rng, Purpose, stream};
 use crate::settings::{Interval, SettingsError, check_count, show};
 use faer::Mat;
@@ -289,8 +289,8 @@ fn draw(mu: f64, noise: Noise, rng: &mut ChaCha8Rng) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::Context;
-    use crate::reference::{CosmicVersion, Genome, load_bundled};
+    use crate::read::context::Context;
+    use crate::read::reference::{CosmicVersion, Genome, load_bundled};
 
     fn sigs() -> SignatureSet {
         let s = load_bundled(CosmicVersion::V3_6, Genome::GRCh37, false, Context::Sbs96).unwrap();

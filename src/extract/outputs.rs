@@ -3,7 +3,7 @@
 use super::{Extraction, RankResult};
 use crate::assign::{Decomposition, DecompositionStatus};
 use crate::output::{OutputDir, OutputError, Tsv, fmt_float, matrix_tsv};
-use crate::reference::SignatureSet;
+use crate::read::reference::SignatureSet;
 use faer::Mat;
 
 /// Round each column to whole numbers that keep the column's (rounded) sum: largest
@@ -154,7 +154,7 @@ pub fn rank_table(ex: &Extraction) -> String {
             fmt_float(r.coclustering.dispersion, 4),
             fmt_float(r.coclustering.pac, 4),
             fmt_float(r.reconstruction_error, 6),
-            fmt_float(crate::inspect::median(&r.sample_errors), 6),
+            fmt_float(crate::read::inspect::median(&r.sample_errors), 6),
             fmt_float(r.mean_cosine, 6),
             p,
             ex.selection.candidates.contains(&r.k).to_string(),

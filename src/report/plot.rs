@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 /// Font family name under which the embedded font is registered.
 const FONT: &str = "sans-serif";
 /// Embedded font: ab_glyph needs the bytes of a real font to lay out text, even for SVG.
-static FONT_BYTES: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 /// Largest accepted image side in pixels (guards against absurd allocations).
 const MAX_SIDE: u32 = 20_000;
 /// Largest accepted number of pixels (PNG buffers are 3 bytes per pixel).

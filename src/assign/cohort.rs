@@ -4,11 +4,11 @@
 use crate::assign::{
     AssignConfig, Criterion, DecomposeConfig, Refitter, SampleBootstrap, SampleFit,
 };
-use crate::catalogue::Catalogue;
+use crate::read::catalogue::Catalogue;
 use crate::extract::round_conserving_sums;
 use crate::matching;
 use crate::output::{OutputDir, Tsv, fmt_float, matrix_tsv};
-use crate::reference::SignatureSet;
+use crate::read::reference::SignatureSet;
 use crate::settings::{SettingsError, check_count, show};
 use faer::Mat;
 use serde::Serialize;
@@ -251,7 +251,7 @@ pub fn check_signature_names<'r>(
                 ),
             ));
         }
-        let close = crate::reference::close_matches(item, &set.names);
+        let close = crate::read::reference::close_matches(item, &set.names);
         let hint = if close.is_empty() {
             String::new()
         } else {
@@ -269,22 +269,22 @@ pub fn check_signature_names<'r>(
 /// Whether a name or group matches at least one signature of `set`.
 fn matches_any(set: &SignatureSet, item: &str) -> bool {
     set.names.iter().any(|n| n.eq_ignore_ascii_case(item))
-        || crate::reference::group_members(item, &set.names).is_some_and(|m| !m.is_empty())
+        || crate::read::reference::group_members(item, &set.names).is_some_and(|m| !m.is_empty())
 }
 
 /// The reference sets a catalogue may be fitted with under `choice`, without reading the
 /// catalogue: the `--signatures` file (read here), or the bundled COSMIC set of every
 /// context available for the version, genome and exome choice (compiled in, no file read).
 pub fn candidate_references(
-    choice: &crate::reference::ReferenceChoice,
-) -> Result<Vec<SignatureSet>, crate::reference::ReferenceError> {
+    choice: &crate::read::reference::ReferenceChoice,
+) -> Result<Vec<SignatureSet>, crate::read::reference::ReferenceError> {
     if let Some(path) = &choice.file {
         return Ok(vec![SignatureSet::read(path)?]);
     }
     crate::Context::ALL
         .iter()
         .filter_map(|&c| {
-            crate::reference::find_bundled(choice.version, choice.genome, choice.exome, c).ok()
+            crate::read::reference::find_bundled(choice.version, choice.genome, choice.exome, c).ok()
         })
         .map(|b| b.load())
         .collect()
@@ -294,14 +294,14 @@ pub fn candidate_references(
 /// `--signatures` file is read once): the file's set, which must be of that context, or
 /// the bundled set of that context.
 pub fn reference_for(
-    choice: &crate::reference::ReferenceChoice,
+    choice: &crate::read::reference::ReferenceChoice,
     candidates: &[SignatureSet],
     context: crate::Context,
-) -> Result<SignatureSet, crate::reference::ReferenceError> {
+) -> Result<SignatureSet, crate::read::reference::ReferenceError> {
     match (&choice.file, candidates.first()) {
         (Some(path), Some(set)) => {
             if set.context != context {
-                return Err(crate::reference::ReferenceError::ContextMismatch {
+                return Err(crate::read::reference::ReferenceError::ContextMismatch {
                     path: path.clone(),
                     found: set.context,
                     expected: context,
@@ -557,7 +557,7 @@ pub fn compare(a: &SignatureSet, b: &SignatureSet) -> Result<(String, String), c
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::{CosmicVersion, Genome, ReferenceChoice};
+    use crate::read::reference::{CosmicVersion, Genome, ReferenceChoice};
 
     fn options() -> AssignOptions {
         AssignOptions {

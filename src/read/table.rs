@@ -13,7 +13,7 @@
 //! Input is read as a stream and refused past [`MAX_INPUT_BYTES`] of (decompressed) text;
 //! counts are refused above [`MAX_COUNT`], the largest integer a 64-bit float holds exactly.
 
-use crate::context::{Context, sbs96_from_parts};
+use crate::read::context::{Context, sbs96_from_parts};
 use faer::Mat;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -45,7 +45,7 @@ pub enum ValueKind {
 /// or hide part of the line. Everything else, including non-ASCII letters, is unchanged.
 ///
 /// ```
-/// use mutasig::table::escape;
+/// use mutasig::read::table::escape;
 /// assert_eq!(escape("S1"), "S1");
 /// assert_eq!(escape("a\u{1b}[31mb\tc"), "a\\u{1b}[31mb\\tc");
 /// assert_eq!(escape("Échantillon"), "Échantillon");

@@ -1,7 +1,7 @@
 //! Mutation catalogues: channels × samples matrices of counts.
 
-use crate::context::Context;
-use crate::table::{self, LabelledMatrix, TableError, ValueKind};
+use crate::read::context::Context;
+use crate::read::table::{self, LabelledMatrix, TableError, ValueKind};
 use faer::Mat;
 
 /// A mutational catalogue: counts of each channel (row) in each sample (column).
@@ -19,9 +19,9 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    /// Read a catalogue from a file (`-` = standard input); see [`crate::table`] for the
+    /// Read a catalogue from a file (`-` = standard input); see [`crate::read::table`] for the
     /// accepted layouts. Comment lines are dropped while reading, so memory follows the
-    /// table; input past [`crate::table::MAX_INPUT_BYTES`] is refused.
+    /// table; input past [`crate::read::table::MAX_INPUT_BYTES`] is refused.
     pub fn read(path: &str) -> Result<Catalogue, TableError> {
         Ok(Self::from_table(table::read(path, ValueKind::Counts)?))
     }

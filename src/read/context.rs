@@ -243,9 +243,9 @@ mod tests {
 
     #[test]
     fn canonical_orders_match_cosmic_files() {
-        let sbs = include_str!("../reference/COSMIC_v3.6_SBS_GRCh37.txt");
-        let dbs = include_str!("../reference/COSMIC_v3.6_DBS_GRCh37.txt");
-        let id = include_str!("../reference/COSMIC_v3.6_ID_GRCh37.txt");
+        let sbs = include_str!("../../reference/COSMIC_v3.6_SBS_GRCh37.txt");
+        let dbs = include_str!("../../reference/COSMIC_v3.6_DBS_GRCh37.txt");
+        let id = include_str!("../../reference/COSMIC_v3.6_ID_GRCh37.txt");
         assert_eq!(file_labels(sbs), Context::Sbs96.labels());
         assert_eq!(file_labels(dbs), Context::Dbs78.labels());
         assert_eq!(file_labels(id), Context::Id83.labels());

@@ -4,8 +4,8 @@
 //! any folder without a download. They go through the same reader and validation as
 //! user files.
 
-use crate::context::Context;
-use crate::table::{self, TableError, ValueKind};
+use crate::read::context::Context;
+use crate::read::table::{self, TableError, ValueKind};
 use faer::Mat;
 use serde::Serialize;
 
@@ -91,7 +91,7 @@ macro_rules! bundled {
             genome: Genome::$g,
             exome: $exome,
             context: Context::$ctx,
-            text: include_str!(concat!("../reference/", $file)),
+            text: include_str!(concat!("../../reference/", $file)),
         }
     };
 }

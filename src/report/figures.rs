@@ -1,6 +1,6 @@
-//! Every figure of a mutasig output folder, drawn from the folder's files with [`crate::plot`].
+//! Every figure of a mutasig output folder, drawn from the folder's files with [`crate::report::plot`].
 
-use crate::plot::{self, ExposureScale, Format, RankPoint, cosine, saturate, saturating_sum};
+use crate::report::plot::{self, ExposureScale, Format, RankPoint, cosine, saturate, saturating_sum};
 use crate::report::{Folder, ReportError, parse_matrix, parse_num, parse_table};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -658,7 +658,7 @@ pub fn plot_file(
     request: PlotRequest,
     format: Format,
 ) -> Result<Vec<(String, Vec<u8>)>, crate::Error> {
-    use crate::table::{ValueKind, parse, read_text};
+    use crate::read::table::{ValueKind, parse, read_text};
     // streamed, checked as UTF-8 text, comment lines emptied (so never taken for the header)
     let text = String::from_utf8(read_text(path)?.bytes).expect("read_text checks UTF-8");
     let bytes = text.as_bytes();

@@ -1,8 +1,8 @@
 //! `mutasig inspect`: what a catalogue holds, and what may be wrong with it.
 
-use crate::catalogue::Catalogue;
-use crate::context::Context;
-use crate::table::{TableError, plural, read_text, summarize_counts};
+use crate::read::catalogue::Catalogue;
+use crate::read::context::Context;
+use crate::read::table::{TableError, plural, read_text, summarize_counts};
 use serde::Serialize;
 
 /// Per-sample mutation burden.
@@ -131,7 +131,7 @@ fn describe_parts(
             "{} no mutations and will be dropped by extract and assign: {}",
             samples_have(zero.len()),
             zero.iter()
-                .map(|s| crate::table::escape(s))
+                .map(|s| crate::read::table::escape(s))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -221,7 +221,7 @@ impl Inspection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::Context;
+    use crate::read::context::Context;
     use faer::Mat;
 
     fn catalogue(totals: &[f64]) -> Catalogue {
