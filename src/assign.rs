@@ -108,11 +108,25 @@ pub enum AssignError {
 }
 
 /// How the improvement of a fit is measured during selection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 pub enum Criterion {
     /// `2·Δ log L` of the Poisson/multinomial maximum-likelihood fit.
+    #[serde(rename = "likelihood")]
+    #[value(name = "likelihood")]
     LikelihoodRatio,
     /// Change of the relative L2 error of the NNLS fit (SigProfilerAssignment).
+    #[serde(rename = "l2")]
+    #[value(name = "l2")]
     RelativeL2,
 }
 
@@ -350,7 +364,7 @@ pub struct SampleBootstrap {
 }
 
 /// Settings of [`Refitter::decompose`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct DecomposeConfig {
     /// Selection criterion; default relative L2 (a signature has no sampling noise, so a
     /// likelihood test on a pseudo-sample would keep adding tiny components).

@@ -16,21 +16,21 @@ pub mod rank;
 pub mod resample;
 
 use crate::assign::{AssignConfig, Criterion, DecomposeConfig, Decomposition, Refitter};
+use crate::nmf::{self, NmfConfig, NmfSettings};
 use crate::read::catalogue::Catalogue;
-use consensus::{ConsensusOptions};
-use crate::nmf::{self, NmfConfig, Objective};
-use rank::{RankInput, RankOptions, RankSelection};
 use crate::read::reference::SignatureSet;
-use resample::{Normalization};
 use crate::rng::{Purpose, stream};
-use crate::settings::{Interval, SettingsError, check_count, show};
+use crate::settings::{SettingsError, check_count, show};
+use consensus::ConsensusOptions;
 use faer::{Mat, MatRef};
+use rank::{RankInput, RankOptions, RankSelection};
 use rayon::prelude::*;
+use resample::Normalization;
 use serde::Serialize;
 use std::time::Instant;
 
 /// Settings of an extraction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ExtractConfig {
     /// Smallest rank tried.
     pub min_rank: usize,
@@ -42,23 +42,9 @@ pub struct ExtractConfig {
     pub resample: bool,
     /// Capping of hypermutated samples before factorizing.
     pub normalization: Normalization,
-    /// NMF objective.
-    pub objective: Objective,
-    /// NMF solver.
-    pub solver: nmf::Solver,
-    /// NMF starting values.
-    pub init: nmf::Init,
-    /// Multiplicative updates run before the chosen solver (0 = none). Coordinate
-    /// descent from a random start falls into poor local minima more often than MU: on a
-    /// simulated 5-signature cohort the stability of one planted signature was 0.34 with
-    /// CD alone, 0.92 with MU alone and 0.94–0.98 with 50 MU iterations first.
-    pub mu_warmup: usize,
-    /// Extrapolated coordinate-descent/HALS iterations ([`nmf::NmfConfig::extrapolate`]).
-    pub extrapolate: bool,
-    /// Relative tolerance of the NMF stopping rule.
-    pub tolerance: f64,
-    /// Iteration cap per factorization.
-    pub max_iter: usize,
+    /// The NMF settings of every factorization (the rank varies).
+    #[serde(flatten)]
+    pub nmf: NmfSettings,
     /// Stability thresholds and test level of the rank selection.
     pub selection: RankOptions,
     /// Consensus clustering restarts.
@@ -70,13 +56,6 @@ pub struct ExtractConfig {
 /// Largest `--replicates`: each rank clusters k × replicates signatures, and the
 /// consensus accepts at most [`consensus::MAX_POINTS`] of them.
 pub const MAX_REPLICATES: usize = consensus::MAX_POINTS;
-/// Largest `--max-iter` (the default, 20,000, is met by every measured cohort).
-pub const MAX_ITERATIONS: usize = 1_000_000;
-/// Largest `--mu-warmup` (the default is 50; the warm-up is multiplicative updates,
-/// which only polish the start for the chosen solver).
-pub const MAX_MU_WARMUP: usize = 10_000;
-/// Allowed `--tolerance`: a relative decrease of the objective.
-pub const TOLERANCE: Interval = Interval::open(0.0, 1.0);
 
 impl ExtractConfig {
     /// Checks every setting that does not depend on the data; run before anything is
@@ -105,9 +84,6 @@ impl ExtractConfig {
                  (use --rank K for a single factorization)",
             ));
         }
-        TOLERANCE.check("--tolerance", self.tolerance)?;
-        check_count("--max-iter", self.max_iter, 1, MAX_ITERATIONS)?;
-        check_count("--mu-warmup", self.mu_warmup, 0, MAX_MU_WARMUP)?;
         if let Normalization::Cap(cap) = self.normalization
             && !(cap.is_finite() && cap > 0.0)
         {
@@ -117,20 +93,7 @@ impl ExtractConfig {
                 "expected cap:N with N a finite number > 0",
             ));
         }
-        if nmf::solver_mismatch(self.objective, self.solver).is_some() {
-            let (solver, objective, fits) = match self.objective {
-                Objective::KullbackLeibler => ("hals", "kl", "cd"),
-                Objective::Frobenius => ("cd", "frobenius", "hals"),
-            };
-            return Err(SettingsError::new(
-                "--solver",
-                solver,
-                format!(
-                    "does not minimize --objective {objective} (HALS is the frobenius solver, \
-                     cd the kl one); use --solver {fits}, mu or auto, or the other --objective"
-                ),
-            ));
-        }
+        self.nmf.check()?;
         self.selection.check()?;
         Ok(())
     }
@@ -392,13 +355,7 @@ fn replicate(
     let (normed, _scale) =
         resample::apply(sampled.as_ref(), normalization).map_err(stage("normalization", k))?;
     let mut ncfg = NmfConfig::new(k);
-    ncfg.objective = cfg.objective;
-    ncfg.solver = cfg.solver;
-    ncfg.init = cfg.init;
-    ncfg.tol = cfg.tolerance;
-    ncfg.max_iter = cfg.max_iter;
-    ncfg.mu_warmup = cfg.mu_warmup;
-    ncfg.extrapolate = cfg.extrapolate;
+    cfg.nmf.apply(&mut ncfg);
     let mut rng = stream(cfg.seed, Purpose::Init, k as u32, r as u32);
     let mut fit = nmf::fit(normed.as_ref(), &ncfg, &mut rng).map_err(stage("factorization", k))?;
     nmf::normalize_columns(&mut fit.w, &mut fit.h);
@@ -534,13 +491,7 @@ mod tests {
             replicates: 100,
             resample: true,
             normalization: Normalization::Gmm,
-            objective: Objective::KullbackLeibler,
-            solver: nmf::Solver::Auto,
-            init: nmf::Init::Random,
-            mu_warmup: 50,
-            extrapolate: true,
-            tolerance: 1e-6,
-            max_iter: 20_000,
+            nmf: NmfSettings::default(),
             selection: RankOptions::default(),
             consensus: ConsensusOptions::default(),
             seed: 42,
@@ -552,14 +503,20 @@ mod tests {
         assert_eq!(config().check(), Ok(()));
         type Edit = fn(&mut ExtractConfig);
         let cases: &[(Edit, &str)] = &[
-            (|c| c.tolerance = -1.0, "--tolerance"),
-            (|c| c.tolerance = f64::NAN, "--tolerance"),
-            (|c| c.tolerance = f64::INFINITY, "--tolerance"),
-            (|c| c.tolerance = 0.0, "--tolerance"),
-            (|c| c.tolerance = 1.0, "--tolerance"),
-            (|c| c.max_iter = 0, "--max-iter"),
-            (|c| c.max_iter = MAX_ITERATIONS + 1, "--max-iter"),
-            (|c| c.mu_warmup = MAX_MU_WARMUP + 1, "--mu-warmup"),
+            (|c| c.nmf.tolerance = -1.0, "--tolerance"),
+            (|c| c.nmf.tolerance = f64::NAN, "--tolerance"),
+            (|c| c.nmf.tolerance = f64::INFINITY, "--tolerance"),
+            (|c| c.nmf.tolerance = 0.0, "--tolerance"),
+            (|c| c.nmf.tolerance = 1.0, "--tolerance"),
+            (|c| c.nmf.max_iter = 0, "--max-iter"),
+            (
+                |c| c.nmf.max_iter = nmf::settings::MAX_ITERATIONS + 1,
+                "--max-iter",
+            ),
+            (
+                |c| c.nmf.mu_warmup = nmf::settings::MAX_MU_WARMUP + 1,
+                "--mu-warmup",
+            ),
             (|c| c.selection.alpha = f64::NAN, "--alpha"),
             (|c| c.selection.alpha = 5.0, "--alpha"),
             (|c| c.selection.min_stability_mean = -1.0, "--stability"),
@@ -610,177 +567,4 @@ mod tests {
         assert!(config().check_ranks(15).is_ok());
         assert_eq!(config().check_ranks(201).unwrap_err().flag, "--replicates");
     }
-}
-
-mod outputs;
-pub use outputs::{decomposition_table, round_conserving_sums};
-
-/// Where and how a command was run: recorded in `summary.json` under `run`, the one
-/// part of the outputs that may differ between runs with the same seed (timings,
-/// threads, the command line).
-#[derive(Debug, Clone, Serialize)]
-pub struct RunInfo {
-    /// The full command line.
-    pub command_line: Vec<String>,
-    /// Worker threads used.
-    pub threads: usize,
-    /// Wall time of the whole command, seconds.
-    pub seconds: f64,
-    /// Per-rank seconds of consensus and refit.
-    pub rank_seconds: Vec<(usize, f64)>,
-    /// Seconds of all factorizations together.
-    pub nmf_seconds: f64,
-}
-
-#[derive(Serialize)]
-struct RankSummary {
-    rank: usize,
-    stability_mean: f64,
-    stability_min: f64,
-    cophenetic: f64,
-    dispersion: f64,
-    pac: f64,
-    reconstruction_error: f64,
-    mean_cosine: f64,
-    median_nmf_iterations: usize,
-    converged_fraction: f64,
-}
-
-#[derive(Serialize)]
-struct Summary<'a> {
-    tool: &'static str,
-    version: &'static str,
-    command: &'static str,
-    input: &'a str,
-    input_sha256: &'a str,
-    context: String,
-    samples: usize,
-    samples_used: usize,
-    dropped_samples: &'a [String],
-    parameters: &'a ExtractConfig,
-    normalization_applied: Normalization,
-    reference: String,
-    decomposition: &'a DecomposeConfig,
-    selected_rank: usize,
-    selection: &'a RankSelection,
-    ranks: Vec<RankSummary>,
-    warnings: &'a [String],
-    outputs: Vec<&'static str>,
-    run: &'a RunInfo,
-}
-
-/// Write every output of an extraction into `out` (not yet committed).
-pub fn write_outputs(
-    out: &crate::output::OutputDir,
-    ex: &Extraction,
-    input: (&str, &str),
-    reference: &SignatureSet,
-    dcfg: &DecomposeConfig,
-    cfg: &ExtractConfig,
-    run: &RunInfo,
-) -> Result<(), crate::Error> {
-    let sel = ex.selected();
-    for r in &ex.ranks {
-        let d = decompose_all(r.signatures.as_ref(), reference, dcfg)?;
-        outputs::write_rank(
-            out,
-            &format!("ranks/k{}/", r.k),
-            ex,
-            r,
-            Some((&d, reference)),
-        )?;
-        if r.k == sel.k {
-            outputs::write_rank(out, "", ex, r, Some((&d, reference)))?;
-            // the COSMIC signatures that match or explain the solution, for plots and users
-            let mut used: Vec<usize> = d
-                .iter()
-                .flat_map(|x| std::iter::once(x.best).chain(x.active.iter().copied()))
-                .collect();
-            used.sort_unstable();
-            used.dedup();
-            let subset = reference.subset(&used);
-            out.write(
-                "cosmic_signatures.tsv",
-                crate::output::matrix_tsv(
-                    "MutationType",
-                    ex.catalogue.context.labels(),
-                    &subset.names,
-                    subset.matrix.as_ref(),
-                    8,
-                    false,
-                )
-                .as_bytes(),
-            )?;
-            out.write(
-                "cosmic_decomposition.tsv",
-                outputs::decomposition_table(&r.names, &d, reference).as_bytes(),
-            )?;
-        }
-    }
-    out.write("rank_selection.tsv", outputs::rank_table(ex).as_bytes())?;
-    out.write(
-        "catalogue.tsv",
-        crate::output::matrix_tsv(
-            "MutationType",
-            ex.catalogue.context.labels(),
-            &ex.catalogue.samples,
-            ex.catalogue.counts.as_ref(),
-            0,
-            false,
-        )
-        .as_bytes(),
-    )?;
-    out.write(
-        "fit_quality.tsv",
-        outputs::fit_quality_table(ex, sel).as_bytes(),
-    )?;
-    let summary = Summary {
-        tool: "mutasig",
-        version: crate::VERSION,
-        command: "extract",
-        input: input.0,
-        input_sha256: input.1,
-        context: ex.catalogue.context.name().to_string(),
-        samples: ex.catalogue.n_samples() + ex.dropped.len(),
-        samples_used: ex.catalogue.n_samples(),
-        dropped_samples: &ex.dropped,
-        parameters: cfg,
-        normalization_applied: ex.normalization,
-        reference: reference.source.clone(),
-        decomposition: dcfg,
-        selected_rank: sel.k,
-        selection: &ex.selection,
-        ranks: ex
-            .ranks
-            .iter()
-            .map(|r| RankSummary {
-                rank: r.k,
-                stability_mean: r.stability_mean,
-                stability_min: r.stability_min,
-                cophenetic: r.coclustering.cophenetic,
-                dispersion: r.coclustering.dispersion,
-                pac: r.coclustering.pac,
-                reconstruction_error: r.reconstruction_error,
-                mean_cosine: r.mean_cosine,
-                median_nmf_iterations: r.median_iterations,
-                converged_fraction: r.converged_fraction,
-            })
-            .collect(),
-        warnings: &ex.warnings,
-        outputs: vec![
-            "catalogue.tsv",
-            "fit_quality.tsv",
-            "signatures.tsv",
-            "exposures.tsv",
-            "rank_selection.tsv",
-            "signature_stats.tsv",
-            "cosmic_decomposition.tsv",
-            "cosmic_signatures.tsv",
-            "ranks/k{K}/",
-        ],
-        run,
-    };
-    // summary.json last: its presence marks a complete folder
-    out.write("summary.json", crate::output::json(&summary).as_bytes())?;
-    Ok(())
 }

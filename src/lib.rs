@@ -22,9 +22,9 @@ pub mod rng;
 pub mod settings;
 pub mod simulate;
 
+pub use error::Error;
 pub use read::catalogue::Catalogue;
 pub use read::context::Context;
-pub use error::Error;
 pub use read::reference::SignatureSet;
 
 /// The version of this build (for summaries and `--version`).

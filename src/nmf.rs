@@ -18,6 +18,7 @@
 //! Every fit returns W with columns summing to 1 (H rescaled so W·H is unchanged).
 
 mod init;
+pub mod settings;
 mod simd;
 mod solve;
 #[cfg(test)]
@@ -29,22 +30,49 @@ use rayon::prelude::*;
 use crate::rng::{ChaCha8Rng, Purpose, stream};
 
 pub use init::initialize;
+pub use settings::NmfSettings;
 
 /// Smallest value used in place of a zero denominator.
 const TINY: f64 = 1e-300;
 
 /// The divergence minimized between V and W·H.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Objective {
     /// Generalized Kullback–Leibler divergence `Σ v ln(v/x) − v + x` (Poisson likelihood).
     #[default]
+    #[serde(rename = "kl")]
+    #[value(name = "kl")]
     KullbackLeibler,
     /// Half the squared Frobenius norm, `½‖V − WH‖²` (Gaussian likelihood).
     Frobenius,
 }
 
 /// The update rule used to minimize the objective.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Solver {
     /// The fastest measured solver for the objective: coordinate descent for KL, HALS for
     /// Frobenius; orthogonal NMF always uses its own multiplicative rule.
@@ -61,15 +89,31 @@ pub enum Solver {
     #[default]
     Auto,
     /// Lee–Seung multiplicative updates (monotone, slow, works for every variant).
+    #[serde(rename = "mu")]
+    #[value(name = "mu")]
     MultiplicativeUpdate,
     /// Hierarchical alternating least squares (Frobenius only): exact column-wise updates.
     Hals,
     /// Cyclic coordinate descent with one Newton step per variable (KL only).
+    #[serde(rename = "cd")]
+    #[value(name = "cd")]
     CoordinateDescent,
 }
 
 /// How starting factors are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Init {
     /// Entries `U(0,1)·2·sqrt(mean(V)/k)`, so that `E[WH] = mean(V)`; W drawn first.
     #[default]

@@ -6,7 +6,11 @@
 
 use faer::MatRef;
 
+pub mod assign;
+pub mod extract;
 mod folder;
+pub mod simulate;
+pub mod summary;
 pub use folder::{
     FileTarget, MANIFEST, OutputDir, add_to_manifest, may_overwrite, remove_unfinished,
     write_atomic,

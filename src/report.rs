@@ -10,8 +10,8 @@
 pub mod figures;
 pub mod plot;
 
-use figures::FigKind;
 use crate::report::plot::Format;
+use figures::FigKind;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::HashMap;

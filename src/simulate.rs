@@ -17,7 +17,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 /// Observation noise around the expected counts.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Noise {
     /// Counts are the rounded expectation (no sampling noise).
     None,
@@ -54,6 +55,32 @@ impl std::str::FromStr for Noise {
     }
 }
 
+impl schemars::JsonSchema for Noise {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Noise".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "`poisson`, `none` or `negbin:SIZE`, as the command line spells it",
+            "pattern": "^(poisson|none|negbin:[0-9.eE+-]+)$"
+        })
+    }
+}
+
+impl From<Noise> for String {
+    fn from(n: Noise) -> String {
+        n.to_string()
+    }
+}
+
+impl TryFrom<String> for Noise {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
 impl std::fmt::Display for Noise {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -84,7 +111,7 @@ pub fn default_active(k: usize) -> (usize, usize) {
 }
 
 /// How to draw a cohort.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct SimConfig {
     /// Number of samples.
     pub samples: usize,

@@ -1,20 +1,16 @@
 //! `mutasig assign` and `mutasig compare`: the command-level side of refitting —
 //! choosing the reference, configuring the selection, writing the tables.
 
-use crate::assign::{
-    AssignConfig, Criterion, DecomposeConfig, Refitter, SampleBootstrap, SampleFit,
-};
+use crate::assign::{AssignConfig, Criterion, Refitter, SampleBootstrap, SampleFit};
+use crate::output::extract::round_conserving_sums;
 use crate::read::catalogue::Catalogue;
-use crate::extract::round_conserving_sums;
-use crate::matching;
-use crate::output::{OutputDir, Tsv, fmt_float, matrix_tsv};
 use crate::read::reference::SignatureSet;
 use crate::settings::{SettingsError, check_count, show};
 use faer::Mat;
 use serde::Serialize;
 
 /// Settings of an assignment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AssignSettings {
     /// Selection criterion.
     pub criterion: Criterion,
@@ -34,6 +30,28 @@ pub struct AssignSettings {
     pub overdispersion: bool,
     /// Minimum relative-L2 decrease for a signature to enter (likelihood criterion).
     pub min_l2_gain: f64,
+}
+
+impl AssignSettings {
+    /// The settings as applied: `cfg` with its indices named from `reference`.
+    pub fn new(cfg: &AssignConfig, reference: &SignatureSet, bootstrap: usize, seed: u64) -> Self {
+        let name = |j: &usize| reference.names[*j].clone();
+        AssignSettings {
+            criterion: cfg.criterion,
+            add_threshold: cfg.add_threshold,
+            remove_threshold: cfg.remove_threshold,
+            background: cfg.background.iter().map(name).collect(),
+            groups: cfg
+                .groups
+                .iter()
+                .map(|g| g.iter().map(name).collect())
+                .collect(),
+            bootstrap,
+            seed,
+            overdispersion: cfg.overdispersion,
+            min_l2_gain: cfg.min_l2_gain,
+        }
+    }
 }
 
 /// Largest `--bootstrap`: every replicate refits every sample with selection, so 10,000
@@ -284,7 +302,8 @@ pub fn candidate_references(
     crate::Context::ALL
         .iter()
         .filter_map(|&c| {
-            crate::read::reference::find_bundled(choice.version, choice.genome, choice.exome, c).ok()
+            crate::read::reference::find_bundled(choice.version, choice.genome, choice.exome, c)
+                .ok()
         })
         .map(|b| b.load())
         .collect()
@@ -396,6 +415,17 @@ pub fn assign(
 }
 
 impl Assignment {
+    /// A note naming the samples dropped for having no mutations, if any.
+    pub fn dropped_note(&self) -> Option<String> {
+        (!self.dropped.is_empty()).then(|| {
+            format!(
+                "dropped {} with no mutations: {}",
+                crate::read::table::plural(self.dropped.len(), "sample", "samples"),
+                self.dropped.join(", ")
+            )
+        })
+    }
+
     /// Indices of signatures with any exposure in any sample, in reference order.
     pub fn used_signatures(&self) -> Vec<usize> {
         (0..self.reference.len())
@@ -416,142 +446,6 @@ impl Assignment {
         });
         (names, round_conserving_sums(&raw))
     }
-
-    /// Write `exposures.tsv`, `fit_quality.tsv` and (bootstrapped) `exposures_ci.tsv`.
-    pub fn write(&self, out: &OutputDir) -> Result<(), crate::Error> {
-        let (names, counts) = self.exposure_counts();
-        let used = self.used_signatures();
-        let labels = self.catalogue.context.labels();
-        out.write(
-            "signatures.tsv",
-            matrix_tsv(
-                "MutationType",
-                labels,
-                &names,
-                self.reference.subset(&used).matrix.as_ref(),
-                8,
-                false,
-            )
-            .as_bytes(),
-        )?;
-        out.write(
-            "catalogue.tsv",
-            matrix_tsv(
-                "MutationType",
-                labels,
-                &self.catalogue.samples,
-                self.catalogue.counts.as_ref(),
-                0,
-                false,
-            )
-            .as_bytes(),
-        )?;
-        out.write(
-            "exposures.tsv",
-            matrix_tsv(
-                "Sample",
-                &names,
-                &self.catalogue.samples,
-                counts.as_ref(),
-                0,
-                true,
-            )
-            .as_bytes(),
-        )?;
-        let totals = self.catalogue.totals();
-        let rows: Vec<crate::output::FitRow<'_>> = self
-            .fits
-            .iter()
-            .enumerate()
-            .map(|(j, f)| crate::output::FitRow {
-                sample: &self.catalogue.samples[j],
-                total: totals[j],
-                quality: crate::assign::Quality {
-                    cosine: f.cosine,
-                    rel_l1: f.rel_l1,
-                    rel_l2: f.rel_l2,
-                    kl: f.kl,
-                },
-                signatures: f
-                    .active
-                    .iter()
-                    .filter(|&&s| f.exposures[s] > 0.0)
-                    .map(|&s| self.reference.names[s].as_str())
-                    .collect(),
-            })
-            .collect();
-        out.write(
-            "fit_quality.tsv",
-            crate::output::fit_quality_tsv(&rows).as_bytes(),
-        )?;
-        if let Some(boot) = &self.bootstrap {
-            let mut t = Tsv::new(&[
-                "Sample",
-                "Signature",
-                "estimate",
-                "lower",
-                "upper",
-                "selected_fraction",
-            ]);
-            for (j, b) in boot.iter().enumerate() {
-                for s in 0..self.reference.len() {
-                    if self.fits[j].exposures[s] > 0.0 || b.selected_fraction[s] > 0.0 {
-                        t.row_str(&[
-                            self.catalogue.samples[j].clone(),
-                            self.reference.names[s].clone(),
-                            fmt_float(self.fits[j].exposures[s], 2),
-                            fmt_float(b.lower[s], 2),
-                            fmt_float(b.upper[s], 2),
-                            fmt_float(b.selected_fraction[s], 3),
-                        ]);
-                    }
-                }
-            }
-            out.write("exposures_ci.tsv", t.finish().as_bytes())?;
-        }
-        Ok(())
-    }
-}
-
-/// Decompose every column of `signatures` into `reference`, as `cosmic_decomposition.tsv`.
-pub fn decompose_table(
-    signatures: &SignatureSet,
-    reference: &SignatureSet,
-    cfg: &DecomposeConfig,
-) -> Result<String, crate::Error> {
-    let d = crate::extract::decompose_all(signatures.matrix.as_ref(), reference, cfg)?;
-    Ok(crate::extract::decomposition_table(
-        &signatures.names,
-        &d,
-        reference,
-    ))
-}
-
-/// The one-to-one matching of two signature sets as TSV (`a`, `b`, `cosine`; unmatched
-/// columns get `NA`), and the full cosine matrix as TSV (rows = a, columns = b).
-pub fn compare(a: &SignatureSet, b: &SignatureSet) -> Result<(String, String), crate::Error> {
-    if a.context != b.context {
-        return Err(crate::Error::Invalid(format!(
-            "{} is {} but {} is {}; compare sets of the same context",
-            a.source, a.context, b.source, b.context
-        )));
-    }
-    let sim = matching::cosine_matrix(a.matrix.as_ref(), b.matrix.as_ref())
-        .map_err(|e| crate::Error::Invalid(e.to_string()))?;
-    let m = matching::match_similarity(sim.as_ref())
-        .map_err(|e| crate::Error::Invalid(e.to_string()))?;
-    let mut t = Tsv::new(&["a", "b", "cosine"]);
-    for &(i, j, c) in &m.pairs {
-        t.row_str(&[a.names[i].clone(), b.names[j].clone(), fmt_float(c, 6)]);
-    }
-    for &i in &m.unmatched_a {
-        t.row_str(&[a.names[i].clone(), "NA".into(), "NA".into()]);
-    }
-    for &j in &m.unmatched_b {
-        t.row_str(&["NA".into(), b.names[j].clone(), "NA".into()]);
-    }
-    let full = matrix_tsv("Signature", &a.names, &b.names, sim.as_ref(), 6, false);
-    Ok((t.finish(), full))
 }
 
 #[cfg(test)]

@@ -62,7 +62,9 @@ pub enum ConsensusError {
 }
 
 /// Tuning of the consensus clustering.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct ConsensusOptions {
     /// Number of independent restarts (≥ 1; the reference tool uses 50).
     pub restarts: usize,

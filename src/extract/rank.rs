@@ -43,7 +43,9 @@ pub struct RankInput {
 }
 
 /// Thresholds of the selection (defaults are the reference tool's).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct RankOptions {
     /// Minimum mean stability of a candidate.
     pub min_stability_mean: f64,
@@ -80,7 +82,7 @@ impl Default for RankOptions {
 }
 
 /// One step of the downward walk.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct RankComparison {
     /// The lower rank tested.
     pub k: usize,
@@ -99,7 +101,7 @@ pub struct RankComparison {
 }
 
 /// The selected rank and how it was reached, for summary.json.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct RankSelection {
     /// The selected number of signatures.
     pub selected: usize,

@@ -108,7 +108,8 @@ pub fn bootstrap(v: MatRef<'_, f64>, rng: &mut ChaCha8Rng) -> Result<Mat<f64>, R
 }
 
 /// How hypermutated samples are tamed before factorization.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Normalization {
     /// Cap totals at a cutoff found by a Gaussian mixture on the sample totals
     /// ([`normalization_cutoff_gmm`], floor = 100 × channels).
@@ -119,6 +120,67 @@ pub enum Normalization {
     Log2,
     /// Leave the matrix unchanged.
     None,
+}
+
+impl std::str::FromStr for Normalization {
+    type Err = String;
+    /// `gmm`, `cap:N` (N > 0), `log2` or `none`, as the command line spells them.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let l = s.trim().to_ascii_lowercase();
+        match l.as_str() {
+            "gmm" => Ok(Normalization::Gmm),
+            "log2" => Ok(Normalization::Log2),
+            "none" => Ok(Normalization::None),
+            _ => match l.strip_prefix("cap:") {
+                Some(n) => n
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| *v > 0.0 && v.is_finite())
+                    .map(Normalization::Cap)
+                    .ok_or_else(|| format!("'{n}' is not a positive number in '{s}'")),
+                None => Err(format!(
+                    "unknown normalization '{s}'; use gmm, cap:N, log2 or none"
+                )),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Normalization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Normalization::Gmm => f.write_str("gmm"),
+            Normalization::Cap(c) => write!(f, "cap:{c}"),
+            Normalization::Log2 => f.write_str("log2"),
+            Normalization::None => f.write_str("none"),
+        }
+    }
+}
+
+impl schemars::JsonSchema for Normalization {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Normalization".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "`gmm`, `cap:N`, `log2` or `none`, as the command line spells it",
+            "pattern": "^(gmm|log2|none|cap:[0-9.eE+-]+)$"
+        })
+    }
+}
+
+impl From<Normalization> for String {
+    fn from(n: Normalization) -> String {
+        n.to_string()
+    }
+}
+
+impl TryFrom<String> for Normalization {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
 }
 
 impl Normalization {

@@ -23,7 +23,17 @@ pub struct SignatureSet {
 }
 
 /// COSMIC catalogue version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    clap::ValueEnum,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum CosmicVersion {
     /// COSMIC v3.4 (2023).
     #[value(name = "v3.4", alias = "3.4")]
@@ -36,7 +46,17 @@ pub enum CosmicVersion {
 }
 
 /// Reference genome build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    clap::ValueEnum,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum Genome {
     /// GRCh37 / hg19 (the default).
     #[value(name = "GRCh37", alias = "grch37", alias = "hg19")]
@@ -197,15 +217,17 @@ pub enum ReferenceError {
 }
 
 /// How to choose a reference set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ReferenceChoice {
     /// COSMIC version.
+    #[serde(rename = "cosmic")]
     pub version: CosmicVersion,
     /// Genome build.
     pub genome: Genome,
     /// Exome-scaled signatures.
     pub exome: bool,
     /// A user file that replaces COSMIC.
+    #[serde(rename = "signatures")]
     pub file: Option<String>,
 }
 
@@ -428,6 +450,17 @@ impl SignatureSet {
     /// Read a signature file (same layouts as catalogues; columns must sum to 1).
     pub fn read(path: &str) -> Result<SignatureSet, TableError> {
         let t = table::read(path, ValueKind::Probabilities)?;
+        Ok(SignatureSet {
+            context: t.context,
+            names: t.columns,
+            matrix: t.values,
+            source: path.to_string(),
+        })
+    }
+
+    /// Parse the bytes of a signature file read by [`table::read_text`] from `path`.
+    pub fn parse(path: &str, bytes: &[u8]) -> Result<SignatureSet, TableError> {
+        let t = table::parse(path, bytes, ValueKind::Probabilities)?;
         Ok(SignatureSet {
             context: t.context,
             names: t.columns,

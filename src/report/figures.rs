@@ -1,6 +1,8 @@
 //! Every figure of a mutasig output folder, drawn from the folder's files with [`crate::report::plot`].
 
-use crate::report::plot::{self, ExposureScale, Format, RankPoint, cosine, saturate, saturating_sum};
+use crate::report::plot::{
+    self, ExposureScale, Format, RankPoint, cosine, saturate, saturating_sum,
+};
 use crate::report::{Folder, ReportError, parse_matrix, parse_num, parse_table};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -637,7 +639,7 @@ mod tests {
 }
 
 /// What `mutasig plot` should draw from a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PlotRequest {
     /// Decide from the header: `rank` → rank selection, `Sample` → exposures, channel
     /// labels → one spectrum per column.

@@ -29,7 +29,7 @@ const MIN_SIDE: u32 = 100;
 const MAX_LABELLED_SAMPLES: usize = 60;
 
 /// Output image format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Scalable vector graphics (UTF-8 XML text).
     Svg,

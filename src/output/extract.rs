@@ -1,9 +1,25 @@
 //! The files `extract` writes: the contract other commands and users depend on.
 
-use super::{Extraction, RankResult};
-use crate::assign::{Decomposition, DecompositionStatus};
-use crate::output::{OutputDir, OutputError, Tsv, fmt_float, matrix_tsv};
-use crate::read::reference::SignatureSet;
+use super::summary::{
+    Details, ExtractParameters, ExtractSummary, Input, RankSummary, RunInfo, Summary,
+};
+use super::{OutputDir, OutputError, Tsv, fmt_float, matrix_tsv};
+use crate::assign::{DecomposeConfig, Decomposition, DecompositionStatus};
+use crate::extract::{ExtractConfig, Extraction, RankResult, decompose_all};
+use crate::read::reference::{ReferenceChoice, SignatureSet};
+
+/// The files of an extract folder, as listed in its summary.
+const OUTPUTS: [&str; 9] = [
+    "catalogue.tsv",
+    "fit_quality.tsv",
+    "signatures.tsv",
+    "exposures.tsv",
+    "rank_selection.tsv",
+    "signature_stats.tsv",
+    "cosmic_decomposition.tsv",
+    "cosmic_signatures.tsv",
+    "ranks/k{K}/",
+];
 use faer::Mat;
 
 /// Round each column to whole numbers that keep the column's (rounded) sum: largest
@@ -221,6 +237,115 @@ pub fn decomposition_table(
         ]);
     }
     t.finish()
+}
+
+/// Write every output of an extraction into `out` (not yet committed).
+pub fn write_outputs(
+    out: &crate::output::OutputDir,
+    ex: &Extraction,
+    input: (&str, &str),
+    reference: (&SignatureSet, &ReferenceChoice),
+    dcfg: &DecomposeConfig,
+    cfg: &ExtractConfig,
+    run: RunInfo,
+) -> Result<(), crate::Error> {
+    let (reference, choice) = reference;
+    let sel = ex.selected();
+    for r in &ex.ranks {
+        let d = decompose_all(r.signatures.as_ref(), reference, dcfg)?;
+        write_rank(
+            out,
+            &format!("ranks/k{}/", r.k),
+            ex,
+            r,
+            Some((&d, reference)),
+        )?;
+        if r.k == sel.k {
+            write_rank(out, "", ex, r, Some((&d, reference)))?;
+            // the COSMIC signatures that match or explain the solution, for plots and users
+            let mut used: Vec<usize> = d
+                .iter()
+                .flat_map(|x| std::iter::once(x.best).chain(x.active.iter().copied()))
+                .collect();
+            used.sort_unstable();
+            used.dedup();
+            let subset = reference.subset(&used);
+            out.write(
+                "cosmic_signatures.tsv",
+                crate::output::matrix_tsv(
+                    "MutationType",
+                    ex.catalogue.context.labels(),
+                    &subset.names,
+                    subset.matrix.as_ref(),
+                    8,
+                    false,
+                )
+                .as_bytes(),
+            )?;
+            out.write(
+                "cosmic_decomposition.tsv",
+                decomposition_table(&r.names, &d, reference).as_bytes(),
+            )?;
+        }
+    }
+    out.write("rank_selection.tsv", rank_table(ex).as_bytes())?;
+    out.write(
+        "catalogue.tsv",
+        crate::output::matrix_tsv(
+            "MutationType",
+            ex.catalogue.context.labels(),
+            &ex.catalogue.samples,
+            ex.catalogue.counts.as_ref(),
+            0,
+            false,
+        )
+        .as_bytes(),
+    )?;
+    out.write("fit_quality.tsv", fit_quality_table(ex, sel).as_bytes())?;
+    let details = ExtractSummary {
+        input: Input {
+            input: input.0.to_string(),
+            input_sha256: input.1.to_string(),
+            context: ex.catalogue.context.name().to_string(),
+            samples: ex.catalogue.n_samples() + ex.dropped.len(),
+            samples_used: ex.catalogue.n_samples(),
+            dropped_samples: ex.dropped.clone(),
+            reference: reference.source.clone(),
+        },
+        parameters: ExtractParameters {
+            extract: cfg.clone(),
+            reference: choice.clone(),
+        },
+        normalization_applied: ex.normalization,
+        decomposition: dcfg.clone(),
+        selected_rank: sel.k,
+        selection: ex.selection.clone(),
+        ranks: ex
+            .ranks
+            .iter()
+            .map(|r| RankSummary {
+                rank: r.k,
+                stability_mean: r.stability_mean,
+                stability_min: r.stability_min,
+                cophenetic: r.coclustering.cophenetic,
+                dispersion: r.coclustering.dispersion,
+                pac: r.coclustering.pac,
+                reconstruction_error: r.reconstruction_error,
+                mean_cosine: r.mean_cosine,
+                median_nmf_iterations: r.median_iterations,
+                converged_fraction: r.converged_fraction,
+            })
+            .collect(),
+    };
+    let summary = Summary::new(
+        Details::Extract(Box::new(details)),
+        ex.warnings.clone(),
+        &OUTPUTS,
+        run,
+    );
+    // summary.json last: its presence marks a complete folder
+    out.write("summary.json", super::json(&summary).as_bytes())?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,144 @@
+//! `mutasig assign` and `mutasig assign --decompose`.
+
+use super::common::{run_info, usage};
+use super::reference::ReferenceArgs;
+use anyhow::Result;
+use clap::Args;
+use mutasig::assign::Criterion;
+use mutasig::assign::cohort::{self, AssignOptions};
+use mutasig::output::assign::{self as write, Request};
+use mutasig::output::{OutputDir, json};
+use mutasig::report::plot::Format;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct AssignArgs {
+    /// Skip the figures and report.html.
+    #[arg(long)]
+    no_plots: bool,
+    /// Format of the figures in plots/ (the report always inlines its own).
+    #[arg(long, value_enum, default_value = "svg")]
+    plot_format: Format,
+    /// Catalogue file (not with --decompose).
+    #[arg(required_unless_present = "decompose")]
+    input: Option<String>,
+    /// Output folder.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    reference: ReferenceArgs,
+    /// Only these signatures or groups (comma-separated; each must match a signature).
+    #[arg(long, value_delimiter = ',')]
+    include: Vec<String>,
+    /// Leave out these signatures or groups (e.g. APOBEC,Artifact; each must match a
+    /// signature).
+    #[arg(long, value_delimiter = ',')]
+    exclude: Vec<String>,
+    /// Background signatures kept in every fit (default SBS1,SBS5 for SBS96; each must be
+    /// in the reference).
+    #[arg(long, value_delimiter = ',', conflicts_with = "no_background")]
+    background: Option<Vec<String>>,
+    /// No background signatures.
+    #[arg(long)]
+    no_background: bool,
+    /// Selection criterion: likelihood ratio (default) or the relative L2 rule of SigProfilerAssignment.
+    #[arg(long, value_enum, default_value = "likelihood")]
+    criterion: Criterion,
+    /// Improvement needed to add a signature (default: 10 for likelihood, 0.05 for l2; likelihood thresholds are multiplied by the sample's overdispersion). Likelihood: finite ≥ 0; l2: in [0, 1).
+    #[arg(long)]
+    add_threshold: Option<f64>,
+    /// Loss below which a signature is removed (default: 7 for likelihood, 0.01 for l2); same range as --add-threshold, and not above it.
+    #[arg(long)]
+    remove_threshold: Option<f64>,
+    /// Likelihood criterion: minimum decrease of the relative L2 error for a signature to
+    /// enter (effect size next to significance; 0 = significance alone), in [0, 1).
+    #[arg(long)]
+    min_l2_gain: Option<f64>,
+    /// Likelihood criterion: do not scale the thresholds by the sample's overdispersion.
+    #[arg(long)]
+    no_overdispersion: bool,
+    /// Bootstrap replicates for 95% intervals, 0 (none) to 10000.
+    #[arg(long, default_value_t = 0)]
+    bootstrap: usize,
+    /// Decompose these (de novo) signatures into the reference instead of fitting samples
+    /// (fixed settings: no CATALOGUE, thresholds, --background or --bootstrap).
+    #[arg(long, value_name = "SIGNATURES")]
+    decompose: Option<String>,
+}
+
+impl AssignArgs {
+    fn settings(&self) -> AssignOptions {
+        AssignOptions {
+            input: self.input.clone(),
+            decompose: self.decompose.clone(),
+            criterion: self.criterion,
+            add_threshold: self.add_threshold,
+            remove_threshold: self.remove_threshold,
+            min_l2_gain: self.min_l2_gain,
+            overdispersion: !self.no_overdispersion,
+            bootstrap: self.bootstrap,
+            background: match self.no_background {
+                true => Some(Vec::new()),
+                false => self.background.clone(),
+            },
+            include: self.include.clone(),
+            exclude: self.exclude.clone(),
+        }
+    }
+}
+
+pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
+    let start = std::time::Instant::now();
+    let opts = a.settings();
+    // settings first; then the names against the reference (the bundled sets are compiled
+    // in; a --signatures file is the one file read before the catalogue)
+    opts.check().map_err(usage)?;
+    let choice = a.reference.choice();
+    let candidates = cohort::candidate_references(&choice)?;
+    opts.check_names(&candidates).map_err(usage)?;
+    let inputs: Vec<&str> = [&a.input, &a.decompose, &a.reference.file]
+        .into_iter()
+        .flatten()
+        .map(|s| s.as_str())
+        .collect();
+    let path = a
+        .input
+        .as_ref()
+        .or(a.decompose.as_ref())
+        .expect("clap requires one");
+    let text = mutasig::read::table::read_text(path)?;
+    let req = Request {
+        input: path,
+        input_sha256: &text.sha256,
+        choice: &choice,
+        include: &a.include,
+        exclude: &a.exclude,
+    };
+    if a.decompose.is_some() {
+        let target = (a.output.as_path(), a.force, inputs.as_slice());
+        return super::decompose::run(target, &req, &candidates, &text.bytes, start);
+    }
+    let cat = mutasig::Catalogue::parse(path, &text.bytes)?;
+    let reference =
+        cohort::reference_for(&choice, &candidates, cat.context)?.select(&a.include, &a.exclude)?;
+    let (cfg, mut warnings) = cohort::selection_config(&reference, &opts)?;
+    warnings.splice(0..0, cat.warnings.iter().cloned());
+    let out = OutputDir::create(&a.output, a.force, &inputs)?;
+    let settings = cohort::AssignSettings::new(&cfg, &reference, a.bootstrap, g.seed);
+    let result = cohort::assign(&cat, &reference, cfg, a.bootstrap, g.seed)?;
+    warnings.extend(result.dropped_note());
+    warnings.iter().for_each(|w| mutasig::log::warn(w));
+    write::write_assignment(&result, &out)?;
+    let summary = write::assign_summary(&req, &result, settings, warnings, run_info(start));
+    out.write("summary.json", json(&summary).as_bytes())?;
+    if !a.no_plots {
+        mutasig::report::add_to(&out, a.plot_format)?;
+    }
+    let path = out.commit()?;
+    let (n, shown) = (result.catalogue.n_samples(), path.display());
+    mutasig::log::info(&format!("assigned {n} samples; results in {shown}"));
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! `mutasig extract`.
+
+use super::common::{progress_bar, run_info, usage};
+use super::nmf::NmfArgs;
+use super::reference::ReferenceArgs;
+use clap::Args;
+use mutasig::extract::resample::Normalization;
+use mutasig::extract::{self, ExtractConfig};
+use mutasig::output::summary::RunInfo;
+use mutasig::output::{OutputDir, extract::write_outputs};
+use mutasig::report::plot::Format;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ExtractArgs {
+    /// Skip the figures and report.html.
+    #[arg(long)]
+    no_plots: bool,
+    /// Format of the figures in plots/ (the report always inlines its own).
+    #[arg(long, value_enum, default_value = "svg")]
+    plot_format: Format,
+    /// Catalogue file (TSV/CSV, optionally .gz; `-` for standard input).
+    input: String,
+    /// Output folder (must not exist or be empty, unless --force).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    force: bool,
+    /// Smallest rank tried (not above --max-rank).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    min_rank: u32,
+    /// Largest rank tried (capped at samples − 1).
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..))]
+    max_rank: u32,
+    /// Only this rank (forces the selection).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["min_rank", "max_rank"])]
+    rank: Option<u32>,
+    /// Factorizations per rank, 1 to 20000 (and rank × replicates ≤ 20000). At least 2
+    /// when several ranks are tried: the rank is chosen by the replicates' stability,
+    /// which one replicate cannot measure. With --rank K (or --min-rank = --max-rank) a
+    /// single replicate is allowed: one factorization, stability reported as 0.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    replicates: u32,
+    /// Factorize the catalogue itself (new starts only) instead of bootstrap resamples.
+    #[arg(long)]
+    no_resample: bool,
+    /// Cap hypermutated samples before factorizing: gmm, cap:N, log2 or none.
+    #[arg(long, default_value = "gmm")]
+    normalize: Normalization,
+    #[command(flatten)]
+    nmf: NmfArgs,
+    /// Minimum mean stability of a candidate rank, in [0, 1].
+    #[arg(long, default_value_t = 0.8)]
+    stability: f64,
+    /// Minimum per-signature stability of a candidate rank, in [0, 1].
+    #[arg(long, default_value_t = 0.2)]
+    min_stability: f64,
+    /// Significance level of the rank-sum test when stepping down, in (0, 1).
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    #[command(flatten)]
+    reference: ReferenceArgs,
+}
+
+impl ExtractArgs {
+    fn settings(&self, seed: u64) -> ExtractConfig {
+        let (min_rank, max_rank) = match self.rank {
+            Some(k) => (k, k),
+            None => (self.min_rank, self.max_rank),
+        };
+        ExtractConfig {
+            min_rank: min_rank as usize,
+            max_rank: max_rank as usize,
+            replicates: self.replicates as usize,
+            resample: !self.no_resample,
+            normalization: self.normalize,
+            nmf: self.nmf.settings(),
+            selection: mutasig::extract::rank::RankOptions {
+                min_stability_mean: self.stability,
+                min_stability_min: self.min_stability,
+                alpha: self.alpha,
+            },
+            consensus: Default::default(),
+            seed,
+        }
+    }
+}
+
+pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
+    let start = std::time::Instant::now();
+    let cfg = a.settings(g.seed);
+    // every setting is checked before the input is read or the output created
+    cfg.check().map_err(usage)?;
+    let text = mutasig::read::table::read_text(&a.input)?;
+    let cat = mutasig::Catalogue::parse(&a.input, &text.bytes)?;
+    let choice = a.reference.choice();
+    let reference = choice.load(cat.context)?;
+    let (n, m) = (cat.n_samples().max(1), cat.counts.nrows());
+    let (lo, hi, _) = extract::rank_range(cfg.min_rank, cfg.max_rank, n, m);
+    cfg.check_ranks(hi).map_err(usage)?;
+    let inputs = [a.input.as_str(), a.reference.file.as_deref().unwrap_or("-")];
+    let out = OutputDir::create(&a.output, a.force, &inputs)?;
+    let bar = progress_bar(((hi - lo + 1) * cfg.replicates) as u64, g.quiet);
+    mutasig::log::info(&format!(
+        "extracting from {} samples, ranks {lo}..{hi}, {} replicates each",
+        cat.n_samples(),
+        cfg.replicates
+    ));
+    let mut ex = extract::extract(&cat, &cfg, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    ex.warnings.splice(0..0, cat.warnings.iter().cloned());
+    ex.warnings.iter().for_each(|w| mutasig::log::warn(w));
+    let run = RunInfo {
+        rank_seconds: Some(ex.ranks.iter().map(|r| (r.k, r.seconds)).collect()),
+        nmf_seconds: Some(ex.nmf_seconds),
+        ..run_info(start)
+    };
+    let input = (a.input.as_str(), text.sha256.as_str());
+    let dcfg = Default::default();
+    write_outputs(&out, &ex, input, (&reference, &choice), &dcfg, &cfg, run)?;
+    if !a.no_plots {
+        mutasig::report::add_to(&out, a.plot_format)?;
+    }
+    let path = out.commit()?;
+    let (sel, shown) = (&ex.selection, path.display());
+    let (k, why) = (sel.selected, &sel.reason);
+    mutasig::log::info(&format!("selected rank {k} ({why}); results in {shown}"));
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! The command layer: clap arguments, and for each subcommand its settings type, its
+//! `check()` (a usage error, exit 2, before any file is touched), one library call and
+//! the writing of its outputs.
+
+mod assign;
+mod common;
+mod compare;
+mod decompose;
+mod extract;
+mod inspect;
+mod nmf;
+mod reference;
+mod report;
+mod simulate;
+
+use clap::{Args, Parser, Subcommand};
+pub use common::{remove_unfinished_on_signal, report};
+
+/// Upper bound of `--threads` (a pool of 100,000 threads took minutes to build).
+const MAX_THREADS: u32 = 1024;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mutasig",
+    version,
+    about = "Fast, reproducible mutational-signature analysis",
+    long_about = "mutasig reads mutational catalogues (SBS96, DBS78, ID83), extracts signatures de novo, \
+assigns COSMIC signatures to samples, and writes byte-stable tables, plots and reports.",
+    after_help = "Example:\n  mutasig inspect examples/breast21_wgs_sbs96.tsv"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Worker threads, 1 to 1024 (default: all cores). Results do not depend on it.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS as i64))]
+    pub threads: Option<u32>,
+    /// Seed of every random stream; same seed, same input, same version: same bytes out.
+    #[arg(long, global = true, default_value_t = 42)]
+    pub seed: u64,
+    /// Only warnings and errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More detail on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+impl Global {
+    /// 0 quiet, 1 normal, 2 verbose.
+    pub fn log_level(&self) -> u8 {
+        if self.quiet {
+            0
+        } else if self.verbose {
+            2
+        } else {
+            1
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Describe a catalogue: context, samples, burden, problems.
+    #[command(after_help = "Example:\n  mutasig inspect examples/breast21_wgs_sbs96.tsv --json")]
+    Inspect(inspect::InspectArgs),
+    /// List or export the bundled COSMIC reference signatures.
+    #[command(subcommand)]
+    Reference(reference::ReferenceCmd),
+    /// De novo extraction: how many processes, and what they look like.
+    #[command(
+        after_help = "Example:\n  mutasig extract examples/breast21_wgs_sbs96.tsv -o breast21/ --max-rank 8 --replicates 50"
+    )]
+    Extract(Box<extract::ExtractArgs>),
+    /// Refit known signatures (COSMIC or your own) to every sample, sparsely.
+    #[command(
+        after_help = "Examples:\n  mutasig assign examples/breast21_wgs_sbs96.tsv -o assigned/ --bootstrap 100\n  mutasig assign --decompose breast21/signatures.tsv -o decomposed/"
+    )]
+    Assign(Box<assign::AssignArgs>),
+    /// Match two signature sets one-to-one by cosine similarity.
+    #[command(
+        after_help = "Example:\n  mutasig compare sim/truth_signatures.tsv extracted/signatures.tsv --matrix cos.tsv"
+    )]
+    Compare(compare::CompareArgs),
+    /// Rebuild report.html and plots/ of an extract or assign output folder.
+    #[command(after_help = "Example:\n  mutasig report breast21/ --format png")]
+    Report(report::ReportArgs),
+    /// Draw a catalogue, signature, exposure or rank-selection table.
+    #[command(
+        after_help = "Examples:\n  mutasig plot examples/breast21_wgs_sbs96.tsv -o spectra/\n  mutasig plot breast21/exposures.tsv -o figs/ --format png"
+    )]
+    Plot(report::PlotArgs),
+    /// Draw a synthetic cohort with known signatures and exposures.
+    #[command(
+        after_help = "Example:\n  mutasig simulate --signatures SBS1,SBS5,SBS2,SBS13 --samples 100 --noise negbin:50 -o sim/"
+    )]
+    Simulate(simulate::SimulateArgs),
+}
+
+impl Command {
+    /// Whether the command does parallel work (the others never build a thread pool).
+    pub fn uses_threads(&self) -> bool {
+        !matches!(
+            self,
+            Command::Inspect(_) | Command::Reference(_) | Command::Compare(_)
+        )
+    }
+}
+
+/// Runs one subcommand.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Inspect(a) => inspect::run(a),
+        Command::Reference(a) => reference::run(a),
+        Command::Extract(a) => extract::run(*a, g),
+        Command::Assign(a) => assign::run(*a, g),
+        Command::Compare(a) => compare::run(a),
+        Command::Report(a) => report::run_report(a),
+        Command::Plot(a) => report::run_plot(a),
+        Command::Simulate(a) => simulate::run(a, g),
+    }
+}

@@ -1,0 +1,44 @@
+//! The NMF flags of `mutasig extract`.
+
+use clap::Args;
+use mutasig::nmf::{Init, NmfSettings, Objective, Solver};
+
+#[derive(Args, Debug)]
+pub struct NmfArgs {
+    /// NMF objective.
+    #[arg(long, value_enum, default_value = "kl")]
+    objective: Objective,
+    /// NMF solver: auto (coordinate descent for kl, HALS for frobenius), mu, hals, cd.
+    #[arg(long, value_enum, default_value = "auto")]
+    solver: Solver,
+    /// NMF starting values.
+    #[arg(long, value_enum, default_value = "random")]
+    init: Init,
+    /// Multiplicative-update iterations before the solver, 0 (none) to 10000.
+    #[arg(long, default_value_t = 50)]
+    mu_warmup: usize,
+    /// Plain coordinate-descent/HALS iterations, without extrapolation (slower; for
+    /// comparisons).
+    #[arg(long)]
+    no_extrapolation: bool,
+    /// Relative tolerance of the NMF stopping rule, in (0, 1).
+    #[arg(long, default_value_t = 1e-6)]
+    tolerance: f64,
+    /// Iteration cap per factorization, 1 to 1000000.
+    #[arg(long, default_value_t = 20_000)]
+    max_iter: usize,
+}
+
+impl NmfArgs {
+    pub fn settings(&self) -> NmfSettings {
+        NmfSettings {
+            objective: self.objective,
+            solver: self.solver,
+            init: self.init,
+            mu_warmup: self.mu_warmup,
+            extrapolate: !self.no_extrapolation,
+            tolerance: self.tolerance,
+            max_iter: self.max_iter,
+        }
+    }
+}

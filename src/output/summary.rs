@@ -1,0 +1,253 @@
+//! `summary.json`: one type for every command, written by `output` and read back by
+//! `report`, `plot` and the tests. The JSON Schema generated from these types is
+//! `docs/summary.schema.json`; a test validates every produced summary against it.
+//!
+//! One vocabulary: the same key means the same thing in every command (`input`,
+//! `input_sha256`, `context`, `reference`, `samples`, `samples_used`, `dropped_samples`,
+//! `parameters`, `warnings`, `outputs`, `run`), and enum values are spelled as on the
+//! command line (`kl`, `gmm`, `likelihood`, `negbin:50`).
+
+use crate::assign::DecomposeConfig;
+use crate::assign::cohort::AssignSettings;
+use crate::extract::ExtractConfig;
+use crate::extract::rank::RankSelection;
+use crate::extract::resample::Normalization;
+use crate::read::reference::ReferenceChoice;
+use crate::simulate::SimConfig;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Version of this layout; raised when a key is renamed or removed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole `summary.json` of an output folder.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// Always `mutasig`.
+    pub tool: String,
+    /// Version of mutasig that wrote the folder.
+    pub version: String,
+    /// What the command did, keyed by `command`.
+    #[serde(flatten)]
+    pub details: Details,
+    /// Notes and warnings, also printed on stderr.
+    pub warnings: Vec<String>,
+    /// Files of the folder, as names or patterns (`ranks/k{K}/`).
+    pub outputs: Vec<String>,
+    /// The part that may differ between runs with the same seed.
+    pub run: RunInfo,
+}
+
+impl Summary {
+    /// A summary of this build.
+    pub fn new(details: Details, warnings: Vec<String>, outputs: &[&str], run: RunInfo) -> Self {
+        Summary {
+            schema_version: SCHEMA_VERSION,
+            tool: "mutasig".into(),
+            version: crate::VERSION.into(),
+            details,
+            warnings,
+            outputs: outputs.iter().map(|s| s.to_string()).collect(),
+            run,
+        }
+    }
+
+    /// The settings as one JSON object (for reports), without the per-command nesting.
+    pub fn parameters(&self) -> serde_json::Value {
+        match &self.details {
+            Details::Extract(e) => to_value(&e.parameters),
+            Details::Assign(a) => to_value(&a.parameters),
+            Details::Decompose(d) => to_value(&d.parameters),
+            Details::Simulate(s) => to_value(&s.parameters),
+        }
+    }
+}
+
+fn to_value<T: Serialize>(t: &T) -> serde_json::Value {
+    serde_json::to_value(t).unwrap_or(serde_json::Value::Null)
+}
+
+/// The command and what is particular to it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "command")]
+pub enum Details {
+    /// `mutasig extract`.
+    #[serde(rename = "extract")]
+    Extract(Box<ExtractSummary>),
+    /// `mutasig assign CATALOGUE`.
+    #[serde(rename = "assign")]
+    Assign(AssignSummary),
+    /// `mutasig assign --decompose SIGNATURES`.
+    #[serde(rename = "assign --decompose")]
+    Decompose(DecomposeSummary),
+    /// `mutasig simulate`.
+    #[serde(rename = "simulate")]
+    Simulate(SimulateSummary),
+}
+
+/// The input file and what was used of it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Input {
+    /// The input as given (`-` for standard input).
+    pub input: String,
+    /// SHA-256 of its bytes (after decompression).
+    pub input_sha256: String,
+    /// `SBS96`, `DBS78` or `ID83`.
+    pub context: String,
+    /// Samples (or signatures, for `--decompose`) in the input.
+    pub samples: usize,
+    /// Those that were used (samples without mutations are dropped).
+    pub samples_used: usize,
+    /// The dropped ones, by name.
+    pub dropped_samples: Vec<String>,
+    /// The reference set used: a bundled set's description or a file name.
+    pub reference: String,
+}
+
+/// `extract`: settings, the rank chosen and how.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ExtractSummary {
+    /// Input, samples and reference.
+    #[serde(flatten)]
+    pub input: Input,
+    /// The settings (seed included).
+    pub parameters: ExtractParameters,
+    /// The normalization as applied (`gmm` resolved to its `cap:N`).
+    pub normalization_applied: Normalization,
+    /// Settings of the decomposition into the reference.
+    pub decomposition: DecomposeConfig,
+    /// The chosen number of signatures.
+    pub selected_rank: usize,
+    /// How it was chosen.
+    pub selection: RankSelection,
+    /// Statistics of every rank tried, ascending.
+    pub ranks: Vec<RankSummary>,
+}
+
+/// Settings of `extract`: the extraction and the reference choice.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ExtractParameters {
+    /// Extraction settings.
+    #[serde(flatten)]
+    pub extract: ExtractConfig,
+    /// `--cosmic`, `--genome`, `--exome`, `--signatures`.
+    #[serde(flatten)]
+    pub reference: ReferenceChoice,
+}
+
+/// One rank's statistics (`rank_selection.tsv` has them too).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RankSummary {
+    /// The rank.
+    pub rank: usize,
+    /// Mean silhouette of the signatures.
+    pub stability_mean: f64,
+    /// Smallest per-signature silhouette.
+    pub stability_min: f64,
+    /// Cophenetic correlation of the sample co-clustering.
+    pub cophenetic: f64,
+    /// Dispersion of the consensus matrix.
+    pub dispersion: f64,
+    /// Proportion of ambiguous clustering.
+    pub pac: f64,
+    /// Relative reconstruction error of the refit.
+    pub reconstruction_error: f64,
+    /// Mean per-sample cosine of the refit.
+    pub mean_cosine: f64,
+    /// Median NMF iterations of the replicates.
+    pub median_nmf_iterations: usize,
+    /// Fraction of replicates that met the tolerance.
+    pub converged_fraction: f64,
+}
+
+/// `assign CATALOGUE`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AssignSummary {
+    /// Input, samples and reference.
+    #[serde(flatten)]
+    pub input: Input,
+    /// The settings (seed included).
+    pub parameters: AssignParameters,
+}
+
+/// Settings of `assign`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AssignParameters {
+    /// Selection settings as applied (defaults resolved, groups expanded).
+    #[serde(flatten)]
+    pub selection: AssignSettings,
+    /// `--include`.
+    pub include: Vec<String>,
+    /// `--exclude`.
+    pub exclude: Vec<String>,
+    /// `--cosmic`, `--genome`, `--exome`, `--signatures`.
+    #[serde(flatten)]
+    pub reference: ReferenceChoice,
+}
+
+/// `assign --decompose SIGNATURES`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DecomposeSummary {
+    /// The signature file (its signatures count as `samples`) and the reference.
+    #[serde(flatten)]
+    pub input: Input,
+    /// `--include`, `--exclude` and the reference choice.
+    pub parameters: DecomposeParameters,
+    /// Settings of the decomposition (fixed).
+    pub decomposition: DecomposeConfig,
+}
+
+/// Settings of `assign --decompose`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DecomposeParameters {
+    /// `--include`.
+    pub include: Vec<String>,
+    /// `--exclude`.
+    pub exclude: Vec<String>,
+    /// `--cosmic`, `--genome`, `--exome`, `--signatures`.
+    #[serde(flatten)]
+    pub reference: ReferenceChoice,
+}
+
+/// `simulate`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SimulateSummary {
+    /// `SBS96`, `DBS78` or `ID83`.
+    pub context: String,
+    /// Where the signatures came from.
+    pub reference: String,
+    /// The signatures drawn from, in column order of `truth_signatures.tsv`.
+    pub signatures: Vec<String>,
+    /// Samples drawn.
+    pub samples: usize,
+    /// The settings (seed included).
+    pub parameters: SimConfig,
+}
+
+/// Where and how a command ran: the one part of a folder that may differ between runs
+/// with the same input, version and seed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RunInfo {
+    /// The full command line.
+    pub command_line: Vec<String>,
+    /// Worker threads available.
+    pub threads: usize,
+    /// Wall time of the whole command, seconds.
+    pub seconds: f64,
+    /// `extract`: per-rank seconds of consensus and refit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_seconds: Option<Vec<(usize, f64)>>,
+    /// `extract`: seconds of all factorizations together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nmf_seconds: Option<f64>,
+}
+
+/// The JSON Schema of [`Summary`] (what `docs/summary.schema.json` holds).
+pub fn schema() -> String {
+    let schema = schemars::schema_for!(Summary);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
