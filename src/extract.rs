@@ -19,6 +19,7 @@ use crate::assign::{AssignConfig, Criterion, DecomposeConfig, Decomposition, Ref
 use crate::read::catalogue::Catalogue;
 use consensus::{ConsensusOptions};
 use crate::nmf::{self, NmfConfig, Objective};
+use crate::numeric::reconstruct;
 use rank::{RankInput, RankOptions, RankSelection};
 use crate::read::reference::SignatureSet;
 use resample::{Normalization};
@@ -447,12 +448,12 @@ fn summarize_rank(
     let exposures = Mat::from_fn(k, n, |s, j| fits[j].exposures[order[s]]);
     let stability: Vec<f64> = order.iter().map(|&s| cons.cluster_stability[s]).collect();
 
+    let recon = reconstruct(signatures.as_ref(), exposures.as_ref());
     let mut resid = 0.0;
     let mut norm = 0.0;
     for j in 0..n {
         for i in 0..m {
-            let x: f64 = (0..k).map(|s| signatures[(i, s)] * exposures[(s, j)]).sum();
-            let d = cat.counts[(i, j)] - x;
+            let d = cat.counts[(i, j)] - recon[(i, j)];
             resid += d * d;
             norm += cat.counts[(i, j)] * cat.counts[(i, j)];
         }
@@ -613,7 +614,7 @@ mod tests {
 }
 
 mod outputs;
-pub use outputs::{decomposition_table, round_conserving_sums};
+pub use outputs::decomposition_table;
 
 /// Where and how a command was run: recorded in `summary.json` under `run`, the one
 /// part of the outputs that may differ between runs with the same seed (timings,

@@ -5,8 +5,8 @@ use crate::assign::{
     AssignConfig, Criterion, DecomposeConfig, Refitter, SampleBootstrap, SampleFit,
 };
 use crate::read::catalogue::Catalogue;
-use crate::extract::round_conserving_sums;
 use crate::matching;
+use crate::numeric::round_conserving_sums;
 use crate::output::{OutputDir, Tsv, fmt_float, matrix_tsv};
 use crate::read::reference::SignatureSet;
 use crate::settings::{SettingsError, check_count, show};
@@ -466,7 +466,7 @@ impl Assignment {
             .map(|(j, f)| crate::output::FitRow {
                 sample: &self.catalogue.samples[j],
                 total: totals[j],
-                quality: crate::assign::Quality {
+                quality: crate::numeric::Quality {
                     cosine: f.cosine,
                     rel_l1: f.rel_l1,
                     rel_l2: f.rel_l2,
