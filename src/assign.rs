@@ -26,10 +26,10 @@ pub mod nnls;
 pub mod poisson;
 
 use crate::assign::nnls::{NnlsError, NnlsWorkspace, gram, gram_sq_residual, nnls_gram};
+use crate::numeric::{NonNegative, fit_quality, multinomial_resample, quantile};
 use crate::settings::{Interval, SettingsError, show};
 use faer::{Mat, MatRef};
 use poisson::{Dense, PoissonWorkspace};
-use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 
 pub use poisson::multinomial_loglik;
@@ -278,58 +278,6 @@ impl AssignConfig {
     }
 }
 
-/// Goodness of fit of a reconstruction.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Quality {
-    /// Cosine similarity (0 when either vector is 0).
-    pub cosine: f64,
-    /// `‖o − r‖₁ / ‖o‖₁`.
-    pub rel_l1: f64,
-    /// `‖o − r‖₂ / ‖o‖₂`.
-    pub rel_l2: f64,
-    /// KL divergence of the normalised profiles `Σ p ln(p/q)` (as `scipy.stats.entropy`),
-    /// with q floored at 1e-15.
-    pub kl: f64,
-}
-
-/// Cosine, relative L1/L2 errors and KL divergence of `reconstructed` against `observed`.
-pub fn fit_quality(observed: &[f64], reconstructed: &[f64]) -> Quality {
-    let (mut oo, mut rr, mut or, mut l1, mut l2, mut so, mut sr, mut o1) =
-        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    for (&o, &r) in observed.iter().zip(reconstructed) {
-        oo += o * o;
-        rr += r * r;
-        or += o * r;
-        l1 += (o - r).abs();
-        l2 += (o - r) * (o - r);
-        so += o;
-        sr += r;
-        o1 += o.abs();
-    }
-    let cosine = if oo > 0.0 && rr > 0.0 {
-        (or / (oo.sqrt() * rr.sqrt())).clamp(-1.0, 1.0)
-    } else {
-        0.0
-    };
-    let rel = |num: f64, den: f64| if den > 0.0 { num / den } else { 0.0 };
-    let mut kl = 0.0;
-    if so > 0.0 && sr > 0.0 {
-        for (&o, &r) in observed.iter().zip(reconstructed) {
-            let p = o / so;
-            if p > 0.0 {
-                let q = (r / sr).max(1e-15);
-                kl += p * (p / q).ln();
-            }
-        }
-    }
-    Quality {
-        cosine,
-        rel_l1: rel(l1, o1),
-        rel_l2: rel(l2.sqrt(), oo.sqrt()),
-        kl: kl.max(0.0),
-    }
-}
-
 /// The refit of one sample.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SampleFit {
@@ -506,16 +454,17 @@ impl Refitter {
         if m == 0 || k == 0 {
             return Err(AssignError::Dimension(format!("reference is {m}x{k}")));
         }
+        NonNegative::check(w, "signature").map_err(|e| {
+            AssignError::InvalidValue(format!(
+                "signature entry ({}, {}) = {}",
+                e.row, e.col, e.value
+            ))
+        })?;
         let mut buf = Vec::with_capacity(m * k);
         let mut colsum = vec![0.0; k];
         for (j, cs) in colsum.iter_mut().enumerate() {
             for i in 0..m {
                 let x = w[(i, j)];
-                if !(x.is_finite() && x >= 0.0) {
-                    return Err(AssignError::InvalidValue(format!(
-                        "signature entry ({i}, {j}) = {x}"
-                    )));
-                }
                 buf.push(x);
                 *cs += x;
             }
@@ -601,10 +550,8 @@ impl Refitter {
                 self.d.m
             )));
         }
-        if let Some(x) = v.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
-            return Err(AssignError::InvalidValue(format!("count {x}")));
-        }
-        Ok(())
+        NonNegative::check_slice(v, "count")
+            .map_err(|e| AssignError::InvalidValue(format!("count {}", e.value)))
     }
 
     /// Select the active signatures of sample `v` and estimate their exposures.
@@ -1005,8 +952,7 @@ impl Refitter {
         let cols = self.columns(v)?;
         let (m, k) = (self.d.m, self.d.k);
         let rule = self.rule();
-        Ok(cols
-            .par_iter()
+        cols.par_iter()
             .enumerate()
             .map(|(si, col)| {
                 let reps: Vec<Vec<f64>> = (0..replicates)
@@ -1020,14 +966,15 @@ impl Refitter {
                                 si as u32,
                                 r as u32,
                             );
-                            multinomial_resample(col, &mut rng, buf);
-                            self.fit_with(buf, rule, w, None).exposures
+                            multinomial_resample(col, &mut rng, buf)
+                                .map_err(|e| AssignError::InvalidValue(e.to_string()))?;
+                            Ok(self.fit_with(buf, rule, w, None).exposures)
                         },
                     )
-                    .collect();
-                summarize(&reps, k)
+                    .collect::<Result<_, AssignError>>()?;
+                Ok(summarize(&reps, k))
             })
-            .collect())
+            .collect()
     }
 
     /// Express a (de novo) signature as a sparse mixture of the reference.
@@ -1095,38 +1042,6 @@ impl Refitter {
     }
 }
 
-/// Multinomial resample of counts `v` keeping the (rounded) total, by sequential
-/// conditional binomials.
-fn multinomial_resample(v: &[f64], rng: &mut crate::rng::ChaCha8Rng, out: &mut [f64]) {
-    let total: f64 = v.iter().sum();
-    let mut left = total.round().max(0.0) as u64;
-    let mut p_left = 1.0;
-    out.fill(0.0);
-    if total <= 0.0 {
-        return;
-    }
-    let last = v.iter().rposition(|&x| x > 0.0).unwrap_or(0);
-    for (i, (o, &x)) in out.iter_mut().zip(v).enumerate() {
-        if left == 0 {
-            break;
-        }
-        let p = x / total;
-        if i == last {
-            *o = left as f64;
-            break;
-        }
-        let q = if p_left > 0.0 {
-            (p / p_left).clamp(0.0, 1.0)
-        } else {
-            1.0
-        };
-        let draw = Binomial::new(left, q).map(|b| b.sample(rng)).unwrap_or(0);
-        *o = draw as f64;
-        left -= draw;
-        p_left -= p;
-    }
-}
-
 /// Median, 2.5%/97.5% quantiles and positive fraction per signature.
 fn summarize(reps: &[Vec<f64>], k: usize) -> SampleBootstrap {
     let r = reps.len();
@@ -1148,17 +1063,6 @@ fn summarize(reps: &[Vec<f64>], k: usize) -> SampleBootstrap {
         out.selected_fraction[j] = col.iter().filter(|&&x| x > 0.0).count() as f64 / r as f64;
     }
     out
-}
-
-/// Quantile of sorted data with linear interpolation (R type 7).
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let h = (sorted.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 #[cfg(test)]

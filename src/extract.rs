@@ -17,6 +17,7 @@ pub mod resample;
 
 use crate::assign::{AssignConfig, Criterion, DecomposeConfig, Decomposition, Refitter};
 use crate::nmf::{self, NmfConfig, NmfSettings};
+use crate::numeric::reconstruct;
 use crate::read::catalogue::Catalogue;
 use crate::read::reference::SignatureSet;
 use crate::rng::{Purpose, stream};
@@ -404,12 +405,12 @@ fn summarize_rank(
     let exposures = Mat::from_fn(k, n, |s, j| fits[j].exposures[order[s]]);
     let stability: Vec<f64> = order.iter().map(|&s| cons.cluster_stability[s]).collect();
 
+    let recon = reconstruct(signatures.as_ref(), exposures.as_ref());
     let mut resid = 0.0;
     let mut norm = 0.0;
     for j in 0..n {
         for i in 0..m {
-            let x: f64 = (0..k).map(|s| signatures[(i, s)] * exposures[(s, j)]).sum();
-            let d = cat.counts[(i, j)] - x;
+            let d = cat.counts[(i, j)] - recon[(i, j)];
             resid += d * d;
             norm += cat.counts[(i, j)] * cat.counts[(i, j)];
         }

@@ -15,6 +15,7 @@ pub mod extract;
 pub mod log;
 pub mod matching;
 pub mod nmf;
+pub mod numeric;
 pub mod output;
 pub mod read;
 pub mod report;

@@ -1,6 +1,7 @@
 //! Matching two signature sets by cosine similarity, and the accuracy scores used by the
 //! de novo (Islam et al. 2022) and refitting (Medo et al. 2024) benchmarks.
 
+use crate::numeric::cosine_cols;
 use faer::{Mat, MatRef};
 
 /// Errors of the matching functions.
@@ -24,21 +25,8 @@ pub fn cosine_matrix(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Result<Mat<f64>,
             b.nrows()
         )));
     }
-    let norm = |m: MatRef<'_, f64>, j: usize| {
-        (0..m.nrows())
-            .map(|i| m[(i, j)] * m[(i, j)])
-            .sum::<f64>()
-            .sqrt()
-    };
-    let na: Vec<f64> = (0..a.ncols()).map(|j| norm(a, j)).collect();
-    let nb: Vec<f64> = (0..b.ncols()).map(|j| norm(b, j)).collect();
     Ok(Mat::from_fn(a.ncols(), b.ncols(), |i, j| {
-        if na[i] > 0.0 && nb[j] > 0.0 {
-            let d: f64 = (0..a.nrows()).map(|r| a[(r, i)] * b[(r, j)]).sum();
-            (d / (na[i] * nb[j])).clamp(-1.0, 1.0)
-        } else {
-            0.0
-        }
+        cosine_cols(a.col(i), b.col(j))
     }))
 }
 

@@ -27,6 +27,7 @@ mod tests;
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
+use crate::numeric::NonNegative;
 use crate::rng::{ChaCha8Rng, Purpose, stream};
 
 pub use init::initialize;
@@ -353,20 +354,12 @@ pub fn solver_mismatch(objective: Objective, solver: Solver) -> Option<&'static 
 }
 
 fn check_values(what: &'static str, a: MatRef<'_, f64>) -> Result<(), NmfError> {
-    for j in 0..a.ncols() {
-        for i in 0..a.nrows() {
-            let value = a[(i, j)];
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(NmfError::InvalidValue {
-                    what,
-                    row: i,
-                    col: j,
-                    value,
-                });
-            }
-        }
-    }
-    Ok(())
+    NonNegative::check(a, what).map_err(|e| NmfError::InvalidValue {
+        what,
+        row: e.row,
+        col: e.col,
+        value: e.value,
+    })
 }
 
 /// Checks V and the rank (shared by every entry point).

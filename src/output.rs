@@ -246,7 +246,7 @@ pub struct FitRow<'a> {
     /// Its mutations.
     pub total: f64,
     /// Cosine, relative L1 and L2 errors and KL divergence of the reconstruction.
-    pub quality: crate::assign::Quality,
+    pub quality: crate::numeric::Quality,
     /// Signatures with exposure in the written (rounded) table.
     pub signatures: Vec<&'a str>,
 }

@@ -6,11 +6,12 @@
 //! negative binomial) noise. Every sample has its own random stream, so the cohort is
 //! the same with any number of threads.
 
+use crate::numeric::reconstruct;
 use crate::read::catalogue::Catalogue;
 use crate::read::reference::SignatureSet;
 use crate::rng::{ChaCha8Rng, Purpose, stream};
 use crate::settings::{Interval, SettingsError, check_count, show};
-use faer::Mat;
+use faer::{Mat, MatRef};
 use rand::RngExt;
 use rand_distr::{Distribution, Gamma, Poisson};
 use rayon::prelude::*;
@@ -256,7 +257,6 @@ fn sample_one(
     rng: &mut ChaCha8Rng,
 ) -> (Vec<f64>, Vec<f64>) {
     let k = sigs.len();
-    let m = sigs.matrix.nrows();
     let n_active = rng.random_range(lo..=hi);
     // partial Fisher–Yates: the first n_active of a shuffled index list
     let mut idx: Vec<usize> = (0..k).collect();
@@ -276,11 +276,15 @@ fn sample_one(
     for (a, &s) in active.iter().enumerate() {
         e[s] = burden * w[a] / total;
     }
-    let mut counts = vec![0.0; m];
-    for (i, c) in counts.iter_mut().enumerate() {
-        let mu: f64 = (0..k).map(|s| sigs.matrix[(i, s)] * e[s]).sum();
-        *c = draw(mu, cfg.noise, rng);
-    }
+    let mu = reconstruct(
+        sigs.matrix.as_ref(),
+        MatRef::from_column_major_slice(&e, k, 1),
+    );
+    let counts = mu
+        .col_as_slice(0)
+        .iter()
+        .map(|&x| draw(x, cfg.noise, rng))
+        .collect();
     (counts, e)
 }
 

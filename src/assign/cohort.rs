@@ -2,7 +2,7 @@
 //! choosing the reference, configuring the selection, writing the tables.
 
 use crate::assign::{AssignConfig, Criterion, Refitter, SampleBootstrap, SampleFit};
-use crate::output::extract::round_conserving_sums;
+use crate::numeric::round_conserving_sums;
 use crate::read::catalogue::Catalogue;
 use crate::read::reference::SignatureSet;
 use crate::settings::{SettingsError, check_count, show};

@@ -4,7 +4,7 @@ use super::*;
 use crate::matching::{active_set_score, fitting_error};
 use crate::rng::{ChaCha8Rng, Purpose, stream};
 use rand::RngExt;
-use rand_distr::Gamma;
+use rand_distr::{Distribution, Gamma};
 
 /// Dirichlet(α) draw of length n.
 fn dirichlet(r: &mut ChaCha8Rng, alpha: f64, n: usize) -> Vec<f64> {
@@ -49,7 +49,7 @@ fn sample(w: &Mat<f64>, frac: &[f64], n: f64, r: &mut ChaCha8Rng) -> Vec<f64> {
         .map(|i| (0..w.ncols()).map(|j| w[(i, j)] * frac[j]).sum())
         .collect();
     let mut out = vec![0.0; w.nrows()];
-    multinomial_resample(&p.iter().map(|x| x * n).collect::<Vec<_>>(), r, &mut out);
+    multinomial_resample(&p.iter().map(|x| x * n).collect::<Vec<_>>(), r, &mut out).unwrap();
     out
 }
 
@@ -271,25 +271,6 @@ fn bootstrap_covers_truth_and_is_thread_count_independent() {
 }
 
 #[test]
-fn resampling_keeps_the_total_and_the_profile() {
-    let mut r = stream(9, Purpose::Other, 0, 0);
-    let v = [10.0, 0.0, 30.0, 60.0];
-    let mut out = [0.0; 4];
-    let mut acc = [0.0; 4];
-    for _ in 0..2000 {
-        multinomial_resample(&v, &mut r, &mut out);
-        assert_eq!(out.iter().sum::<f64>(), 100.0);
-        assert_eq!(out[1], 0.0);
-        for (a, o) in acc.iter_mut().zip(&out) {
-            *a += o / 2000.0;
-        }
-    }
-    for (a, x) in acc.iter().zip(&v) {
-        assert!((a - x).abs() < 1.0, "mean {a} vs {x}");
-    }
-}
-
-#[test]
 fn decompose_classifies_matched_mixed_and_novel() {
     let w = reference(30, 6, 0.7);
     let refit = Refitter::new(w.as_ref(), AssignConfig::default()).unwrap();
@@ -395,21 +376,6 @@ fn fit_all_matches_fit_sample_and_fixed_fit_is_the_mle() {
             .collect();
         assert!(multinomial_loglik(&col, &recon) <= fixed.loglik + 1e-9);
     }
-}
-
-#[test]
-fn fit_quality_values() {
-    let q = fit_quality(&[1.0, 0.0, 1.0], &[1.0, 0.0, 1.0]);
-    assert!((q.cosine - 1.0).abs() < 1e-12 && q.rel_l1 == 0.0 && q.kl.abs() < 1e-12);
-    let q = fit_quality(&[3.0, 4.0], &[0.0, 0.0]);
-    assert_eq!(q.cosine, 0.0);
-    assert_eq!(q.rel_l2, 1.0);
-    assert!((q.rel_l1 - 1.0).abs() < 1e-12);
-    let q = fit_quality(&[1.0, 1.0], &[1.0, 3.0]);
-    // p = (½, ½), q = (¼, ¾)
-    let kl = 0.5 * (2.0f64).ln() + 0.5 * (0.5f64 / 0.75).ln();
-    assert!((q.kl - kl).abs() < 1e-12);
-    assert!((q.cosine - 4.0 / (2.0f64.sqrt() * 10.0f64.sqrt())).abs() < 1e-12);
 }
 
 /// Reads the shared COSMIC file (outside the crate), hence ignored by default:

@@ -23,6 +23,7 @@ use faer::{Accum, Mat, MatRef, Par, linalg::matmul::matmul};
 use rand::RngExt;
 use rayon::prelude::*;
 
+use crate::numeric::NonNegative;
 use crate::rng::{Purpose, stream};
 
 /// Above this many points (k × R) the distance matrix is stored in f32 to halve memory.
@@ -157,14 +158,7 @@ pub fn consensus(
                 k,
             });
         }
-        for j in 0..k {
-            for i in 0..m {
-                let x = w[(i, j)];
-                if !x.is_finite() || x < 0.0 {
-                    return Err(ConsensusError::InvalidEntry(r));
-                }
-            }
-        }
+        NonNegative::check(*w, "signature").map_err(|_| ConsensusError::InvalidEntry(r))?;
     }
     let p = r_count * k;
     if p > MAX_POINTS {
@@ -490,6 +484,7 @@ fn run<T: DistElem>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::numeric::cosine;
     use crate::rng::{ChaCha8Rng, Purpose, stream};
 
     fn random_simplex(m: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
@@ -532,11 +527,6 @@ mod tests {
             })
             .collect();
         (truth, reps)
-    }
-
-    fn cosine(a: &[f64], b: &[f64]) -> f64 {
-        let d: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-        d / (l2(a) * l2(b))
     }
 
     fn refs(ws: &[Mat<f64>]) -> Vec<MatRef<'_, f64>> {

@@ -9,6 +9,7 @@
 //! compared with the same reference, as the reference tool does, so a chain of small
 //! losses cannot accumulate into a large one. The walk can end at the lowest candidate.
 
+use crate::numeric::median;
 use crate::settings::{Interval, SettingsError};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -113,20 +114,6 @@ pub struct RankSelection {
     pub fallback: bool,
     /// Human-readable explanation.
     pub reason: String,
-}
-
-fn median(x: &[f64]) -> f64 {
-    let mut v = x.to_vec();
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
 }
 
 /// One-sided Wilcoxon rank-sum (Mann–Whitney U) test of H1: `x` tends to be larger

@@ -7,8 +7,8 @@
 //! factors are returned so exposures can be mapped back to mutation counts.
 
 use faer::{Mat, MatRef};
-use rand_distr::{Binomial, Distribution};
 
+use crate::numeric::{NonNegative, multinomial_resample};
 use crate::rng::ChaCha8Rng;
 
 /// Errors of resampling and normalization.
@@ -33,19 +33,11 @@ pub enum ResampleError {
 }
 
 fn validate(v: MatRef<'_, f64>) -> Result<(), ResampleError> {
-    for j in 0..v.ncols() {
-        for i in 0..v.nrows() {
-            let x = v[(i, j)];
-            if !x.is_finite() || x < 0.0 {
-                return Err(ResampleError::InvalidEntry {
-                    row: i,
-                    col: j,
-                    value: x,
-                });
-            }
-        }
-    }
-    Ok(())
+    NonNegative::check(v, "catalogue").map_err(|e| ResampleError::InvalidEntry {
+        row: e.row,
+        col: e.col,
+        value: e.value,
+    })
 }
 
 fn column_total(v: MatRef<'_, f64>, j: usize) -> f64 {
@@ -55,54 +47,20 @@ fn column_total(v: MatRef<'_, f64>, j: usize) -> f64 {
 /// Multinomial bootstrap of every sample (column) of `v`, keeping its total.
 ///
 /// Column j is redrawn as `Multinomial(N_j, p_j)` with `N_j = round(Σ_c v[c,j])` and
-/// `p_j = v[:,j] / Σ_c v[c,j]`, by sequential conditional binomials (rand_distr has no
-/// multinomial): channel c gets `Binomial(N_left, p_c / p_left)` where `p_left` is the
-/// exact suffix sum of the remaining probabilities. All-zero columns stay zero. The
+/// `p_j = v[:,j] / Σ_c v[c,j]`, by [`multinomial_resample`] (sequential conditional
+/// binomials over exact suffix sums), columns in order. All-zero columns stay zero. The
 /// result depends only on `v` and the state of `rng`.
 pub fn bootstrap(v: MatRef<'_, f64>, rng: &mut ChaCha8Rng) -> Result<Mat<f64>, ResampleError> {
     validate(v)?;
     let (m, n) = v.shape();
     let mut out = Mat::<f64>::zeros(m, n);
-    let mut suffix = vec![0.0f64; m + 1];
+    let mut col = vec![0.0f64; m];
     for j in 0..n {
-        // suffix[c] = Σ_{c' >= c} v[c', j], recomputed exactly (no running subtraction drift)
-        suffix[m] = 0.0;
-        for c in (0..m).rev() {
-            suffix[c] = suffix[c + 1] + v[(c, j)];
+        for (i, x) in col.iter_mut().enumerate() {
+            *x = v[(i, j)];
         }
-        let total = suffix[0];
-        let rounded = total.round();
-        if rounded <= 0.0 {
-            continue;
-        }
-        if rounded > 9.0e15 {
-            return Err(ResampleError::TotalTooLarge(j));
-        }
-        let mut left = rounded as u64;
-        // last channel with positive mass receives whatever is left
-        let last = (0..m).rev().find(|&c| v[(c, j)] > 0.0).unwrap_or(0);
-        for c in 0..m {
-            if left == 0 {
-                break;
-            }
-            let pc = v[(c, j)];
-            if pc <= 0.0 {
-                continue;
-            }
-            if c == last {
-                out[(c, j)] = left as f64;
-                break;
-            }
-            let q = (pc / suffix[c]).clamp(0.0, 1.0);
-            let x = match Binomial::new(left, q) {
-                Ok(b) => b.sample(rng),
-                // unreachable for q in [0, 1]; keep the expectation rather than panic
-                Err(_) => ((left as f64) * q).round() as u64,
-            };
-            let x = x.min(left);
-            out[(c, j)] = x as f64;
-            left -= x;
-        }
+        multinomial_resample(&col, rng, out.col_as_slice_mut(j))
+            .map_err(|_| ResampleError::TotalTooLarge(j))?;
     }
     Ok(out)
 }

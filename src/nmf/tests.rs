@@ -1,5 +1,6 @@
 use super::solve::Engine;
 use super::*;
+use crate::numeric::cosine_cols as cosine;
 use crate::rng::{Purpose, stream};
 use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
@@ -58,11 +59,6 @@ fn cfg(k: usize, objective: Objective, solver: Solver) -> NmfConfig {
 
 fn all_finite_nonneg(a: MatRef<'_, f64>) -> bool {
     (0..a.ncols()).all(|j| (0..a.nrows()).all(|i| a[(i, j)].is_finite() && a[(i, j)] >= 0.0))
-}
-
-fn cosine(a: faer::ColRef<'_, f64>, b: faer::ColRef<'_, f64>) -> f64 {
-    let ab: f64 = a.iter().zip(b.iter()).map(|(x, y)| x * y).sum();
-    ab / (a.norm_l2() * b.norm_l2()).max(TINY)
 }
 
 fn permutations(k: usize) -> Vec<Vec<usize>> {

@@ -60,7 +60,7 @@ pub fn write_assignment(this: &Assignment, out: &OutputDir) -> Result<(), Output
         .map(|(j, f)| super::FitRow {
             sample: &this.catalogue.samples[j],
             total: totals[j],
-            quality: crate::assign::Quality {
+            quality: crate::numeric::Quality {
                 cosine: f.cosine,
                 rel_l1: f.rel_l1,
                 rel_l2: f.rel_l2,

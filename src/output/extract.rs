@@ -6,6 +6,7 @@ use super::summary::{
 use super::{OutputDir, OutputError, Tsv, fmt_float, matrix_tsv};
 use crate::assign::{DecomposeConfig, Decomposition, DecompositionStatus};
 use crate::extract::{ExtractConfig, Extraction, RankResult, decompose_all};
+use crate::numeric::{fit_quality, median, reconstruct, round_conserving_sums};
 use crate::read::reference::{ReferenceChoice, SignatureSet};
 
 /// The files of an extract folder, as listed in its summary.
@@ -20,32 +21,6 @@ const OUTPUTS: [&str; 9] = [
     "cosmic_signatures.tsv",
     "ranks/k{K}/",
 ];
-use faer::Mat;
-
-/// Round each column to whole numbers that keep the column's (rounded) sum: largest
-/// remainders get the extra units, ties to the earlier row.
-pub fn round_conserving_sums(x: &Mat<f64>) -> Mat<f64> {
-    let (k, n) = x.shape();
-    let mut out = Mat::<f64>::zeros(k, n);
-    for j in 0..n {
-        let target: f64 = (0..k).map(|s| x[(s, j)]).sum::<f64>().round();
-        let floors: Vec<f64> = (0..k).map(|s| x[(s, j)].max(0.0).floor()).collect();
-        let mut missing = (target - floors.iter().sum::<f64>()).max(0.0) as usize;
-        let mut rem: Vec<(usize, f64)> = (0..k).map(|s| (s, x[(s, j)] - floors[s])).collect();
-        rem.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        for s in 0..k {
-            out[(s, j)] = floors[s];
-        }
-        for &(s, _) in rem.iter() {
-            if missing == 0 {
-                break;
-            }
-            out[(s, j)] += 1.0;
-            missing -= 1;
-        }
-    }
-    out
-}
 
 /// Decomposition written as `SBS1:0.4200;SBS5:0.5800` (weights descending).
 pub fn decomposition_string(d: &Decomposition, reference: &SignatureSet) -> String {
@@ -170,7 +145,7 @@ pub fn rank_table(ex: &Extraction) -> String {
             fmt_float(r.coclustering.dispersion, 4),
             fmt_float(r.coclustering.pac, 4),
             fmt_float(r.reconstruction_error, 6),
-            fmt_float(crate::read::inspect::median(&r.sample_errors), 6),
+            fmt_float(median(&r.sample_errors), 6),
             fmt_float(r.mean_cosine, 6),
             p,
             ex.selection.candidates.contains(&r.k).to_string(),
@@ -184,6 +159,7 @@ pub fn rank_table(ex: &Extraction) -> String {
 pub fn fit_quality_table(ex: &Extraction, r: &RankResult) -> String {
     let totals = ex.catalogue.totals();
     let counts = round_conserving_sums(&r.exposures);
+    let recon = reconstruct(r.signatures.as_ref(), r.exposures.as_ref());
     let rows: Vec<crate::output::FitRow<'_>> = ex
         .catalogue
         .samples
@@ -191,17 +167,11 @@ pub fn fit_quality_table(ex: &Extraction, r: &RankResult) -> String {
         .enumerate()
         .map(|(j, name)| {
             let obs: Vec<f64> = ex.catalogue.counts.col(j).iter().copied().collect();
-            let rec: Vec<f64> = (0..obs.len())
-                .map(|i| {
-                    (0..r.k)
-                        .map(|s| r.signatures[(i, s)] * r.exposures[(s, j)])
-                        .sum()
-                })
-                .collect();
+            let rec = recon.col_as_slice(j);
             crate::output::FitRow {
                 sample: name,
                 total: totals[j],
-                quality: crate::assign::fit_quality(&obs, &rec),
+                quality: fit_quality(&obs, rec),
                 signatures: (0..r.k)
                     .filter(|&s| counts[(s, j)] > 0.0)
                     .map(|s| r.names[s].as_str())
@@ -346,19 +316,4 @@ pub fn write_outputs(
     // summary.json last: its presence marks a complete folder
     out.write("summary.json", super::json(&summary).as_bytes())?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rounding_keeps_sums() {
-        let x = Mat::from_fn(3, 2, |i, j| [[0.4, 1.4], [0.4, 1.3], [0.2, 2.3]][i][j]);
-        let r = round_conserving_sums(&x);
-        assert_eq!((0..3).map(|i| r[(i, 0)]).sum::<f64>(), 1.0);
-        assert_eq!((0..3).map(|i| r[(i, 1)]).sum::<f64>(), 5.0);
-        assert_eq!(r[(0, 0)], 1.0); // ties go to the earlier row
-        assert_eq!(r[(2, 1)], 2.0);
-    }
 }

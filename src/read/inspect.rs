@@ -1,5 +1,6 @@
 //! `mutasig inspect`: what a catalogue holds, and what may be wrong with it.
 
+use crate::numeric::median;
 use crate::read::catalogue::Catalogue;
 use crate::read::context::Context;
 use crate::read::table::{TableError, plural, read_text, summarize_counts};
@@ -39,21 +40,6 @@ pub struct Inspection {
     pub zero_samples: Vec<String>,
     /// Things a user should know before analysing the data.
     pub warnings: Vec<String>,
-}
-
-/// Median of a slice (0 for an empty one).
-pub fn median(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        return 0.0;
-    }
-    let mut v = xs.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 /// Read and describe a catalogue. A file is read one line at a time, keeping only the

@@ -8,6 +8,8 @@
 //! drawn in the field's standard layout (COSMIC colours, coloured block strips, context labels);
 //! any other channel set is drawn as a plain bar chart.
 
+use crate::numeric::cosine;
+use crate::read::context::Context;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -110,16 +112,6 @@ const DBS_COLORS: [u32; 10] = [
     0x03BCEE, 0x0266CC, 0xA1CE63, 0x006501, 0xFF9898, 0xE32926, 0xFEB065, 0xFE8002, 0xCB98FE,
     0x4C0199,
 ];
-const DBS78: [&str; 78] = [
-    "AC>CA", "AC>CG", "AC>CT", "AC>GA", "AC>GG", "AC>GT", "AC>TA", "AC>TG", "AC>TT", "AT>CA",
-    "AT>CC", "AT>CG", "AT>GA", "AT>GC", "AT>TA", "CC>AA", "CC>AG", "CC>AT", "CC>GA", "CC>GG",
-    "CC>GT", "CC>TA", "CC>TG", "CC>TT", "CG>AT", "CG>GC", "CG>GT", "CG>TA", "CG>TC", "CG>TT",
-    "CT>AA", "CT>AC", "CT>AG", "CT>GA", "CT>GC", "CT>GG", "CT>TA", "CT>TC", "CT>TG", "GC>AA",
-    "GC>AG", "GC>AT", "GC>CA", "GC>CG", "GC>TA", "TA>AT", "TA>CG", "TA>CT", "TA>GC", "TA>GG",
-    "TA>GT", "TC>AA", "TC>AG", "TC>AT", "TC>CA", "TC>CG", "TC>CT", "TC>GA", "TC>GG", "TC>GT",
-    "TG>AA", "TG>AC", "TG>AT", "TG>CA", "TG>CC", "TG>CT", "TG>GA", "TG>GC", "TG>GT", "TT>AA",
-    "TT>AC", "TT>AG", "TT>CA", "TT>CC", "TT>CG", "TT>GA", "TT>GC", "TT>GG",
-];
 const ID_COLORS: [u32; 16] = [
     0xFDBE6F, 0xFF8001, 0xB0DD8B, 0x36A12E, 0xFDCAB5, 0xFC8A6A, 0xF14432, 0xBC141A, 0xD0E1F2,
     0x94C4DF, 0x4A98C9, 0x1764AB, 0xE2E2EF, 0xB6B6D8, 0x8683BD, 0x62409B,
@@ -150,32 +142,15 @@ pub fn sbs96_order() -> Vec<String> {
     v
 }
 
-/// DBS78 labels in plotting order (blocks by reference dinucleotide; equals lexicographic order).
+/// DBS78 labels in plotting order: the context table (blocks by reference dinucleotide; it is
+/// the lexicographic order).
 pub fn dbs78_order() -> Vec<String> {
-    DBS78.iter().map(|s| s.to_string()).collect()
+    Context::Dbs78.labels().to_vec()
 }
 
-/// ID83 labels in the standard (COSMIC / SigProfiler) order.
+/// ID83 labels in the standard (COSMIC / SigProfiler) order: the context table.
 pub fn id83_order() -> Vec<String> {
-    let mut v = Vec::with_capacity(83);
-    for (t, b) in [("Del", "C"), ("Del", "T"), ("Ins", "C"), ("Ins", "T")] {
-        for l in 0..6 {
-            v.push(format!("1:{t}:{b}:{l}"));
-        }
-    }
-    for t in ["Del", "Ins"] {
-        for s in 2..=5 {
-            for l in 0..6 {
-                v.push(format!("{s}:{t}:R:{l}"));
-            }
-        }
-    }
-    for s in 2..=5 {
-        for l in 1..=(if s == 5 { 5 } else { s - 1 }) {
-            v.push(format!("{s}:Del:M:{l}"));
-        }
-    }
-    v
+    Context::Id83.labels().to_vec()
 }
 
 /// Maps `labels` onto a canonical order: `Some(p)` with `labels[p[i]] == canonical[i]` when the
@@ -263,9 +238,10 @@ fn layout_of(labels: &[String]) -> Layout {
     }
     if let Some(order) = permutation(labels, &dbs78_order()) {
         let mut blocks = Vec::new();
+        let dbs78 = Context::Dbs78.labels();
         for (r, c) in DBS_REFS.iter().zip(DBS_COLORS) {
-            let start = DBS78.iter().position(|l| l.starts_with(r)).unwrap_or(0);
-            let len = DBS78.iter().filter(|l| l.starts_with(r)).count();
+            let start = dbs78.iter().position(|l| l.starts_with(r)).unwrap_or(0);
+            let len = dbs78.iter().filter(|l| l.starts_with(r)).count();
             blocks.push(Block {
                 label: format!("{r}>NN"),
                 color: hex(c),
@@ -273,7 +249,7 @@ fn layout_of(labels: &[String]) -> Layout {
                 len,
             });
         }
-        let ticks = DBS78.iter().map(|l| l[3..].to_string()).collect();
+        let ticks = dbs78.iter().map(|l| l[3..].to_string()).collect();
         return Layout {
             kind: Kind::Dbs78,
             order,
@@ -974,24 +950,6 @@ fn signature_panel_inner(
         panel_height(&layout) * sigs.len() as u32,
     );
     render(&PanelFigure { panels }, canvas, auto)
-}
-
-/// Cosine similarity with a guarded denominator (0 when either vector is all zero).
-/// Each vector is divided by its largest |value| first, so values near `f64::MAX` cannot overflow
-/// the products to inf (and the result to NaN); non-finite input gives 0.
-pub(crate) fn cosine(a: &[f64], b: &[f64]) -> f64 {
-    let (ma, mb) = (max_abs(a), max_abs(b));
-    if !(ma > 0.0 && mb > 0.0) || a.iter().chain(b).any(|x| !x.is_finite()) {
-        return 0.0;
-    }
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| (x / ma) * (y / mb)).sum();
-    let na: f64 = a.iter().map(|x| (x / ma).powi(2)).sum::<f64>().sqrt();
-    let nb: f64 = b.iter().map(|x| (x / mb).powi(2)).sum::<f64>().sqrt();
-    if na * nb > 1e-300 {
-        (dot / (na * nb)).clamp(-1.0, 1.0)
-    } else {
-        0.0
-    }
 }
 
 /// A sample's observed spectrum, its reconstruction and the residual (observed − reconstructed),
