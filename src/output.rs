@@ -16,6 +16,23 @@ pub use folder::{
     write_atomic,
 };
 
+/// Column names that mean the same thing in every table that has them
+/// (`signature_stats.tsv`, `cosmic_decomposition.tsv`); writers and readers use these.
+pub mod columns {
+    /// Label column of per-signature tables.
+    pub const SIGNATURE: &str = "Signature";
+    /// The reference signature with the highest cosine.
+    pub const BEST_COSMIC: &str = "best_cosmic";
+    /// Its cosine.
+    pub const BEST_COSINE: &str = "best_cosine";
+    /// Sparse decomposition into the reference, `SBS1:0.4200;SBS5:0.5800`.
+    pub const DECOMPOSITION: &str = "decomposition";
+    /// Cosine of the decomposition's reconstruction.
+    pub const DECOMPOSITION_COSINE: &str = "decomposition_cosine";
+    /// `matched`, `decomposed` or `novel`.
+    pub const STATUS: &str = "status";
+}
+
 /// Problems writing outputs.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {

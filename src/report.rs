@@ -10,6 +10,7 @@
 pub mod figures;
 pub mod plot;
 
+use crate::output::columns;
 use crate::report::plot::Format;
 use figures::FigKind;
 use serde::Serialize;
@@ -335,12 +336,12 @@ impl Folder {
         {
             info.stability = Some(t.num(r, "stability")).filter(|x| x.is_finite());
             info.total = Some(t.num(r, "total_mutations")).filter(|x| x.is_finite());
-            info.best = t.get(r, "best_cosmic").map(str::to_string);
-            info.cosine = Some(t.num(r, "cosine")).filter(|x| x.is_finite());
-            info.decomposition = t.get(r, "decomposition").map(str::to_string);
+            info.best = t.get(r, columns::BEST_COSMIC).map(str::to_string);
+            info.cosine = Some(t.num(r, columns::BEST_COSINE)).filter(|x| x.is_finite());
+            info.decomposition = t.get(r, columns::DECOMPOSITION).map(str::to_string);
             info.decomposition_cosine =
-                Some(t.num(r, "decomposition_cosine")).filter(|x| x.is_finite());
-            info.status = t.get(r, "status").map(str::to_string);
+                Some(t.num(r, columns::DECOMPOSITION_COSINE)).filter(|x| x.is_finite());
+            info.status = t.get(r, columns::STATUS).map(str::to_string);
         }
         if let Some(t) = &self.cosmic
             && let Some(r) = t.row_of(name)
@@ -350,15 +351,15 @@ impl Folder {
                     *slot = v.map(str::to_string);
                 }
             };
-            fill(&mut info.best, t.get(r, "best_match"));
-            fill(&mut info.decomposition, t.get(r, "decomposition"));
-            fill(&mut info.status, t.get(r, "status"));
+            fill(&mut info.best, t.get(r, columns::BEST_COSMIC));
+            fill(&mut info.decomposition, t.get(r, columns::DECOMPOSITION));
+            fill(&mut info.status, t.get(r, columns::STATUS));
             if info.cosine.is_none() {
-                info.cosine = Some(t.num(r, "best_cosine")).filter(|x| x.is_finite());
+                info.cosine = Some(t.num(r, columns::BEST_COSINE)).filter(|x| x.is_finite());
             }
             if info.decomposition_cosine.is_none() {
                 info.decomposition_cosine =
-                    Some(t.num(r, "reconstruction_cosine")).filter(|x| x.is_finite());
+                    Some(t.num(r, columns::DECOMPOSITION_COSINE)).filter(|x| x.is_finite());
             }
         }
         let clean = |s: &mut Option<String>| {
@@ -1205,7 +1206,7 @@ pub(crate) mod tests {
         wr(
             "cosmic_decomposition.tsv",
             format!(
-                "signature\tbest_match\tbest_cosine\tdecomposition\treconstruction_cosine\tstatus\n{}\n",
+                "Signature\tbest_cosmic\tbest_cosine\tdecomposition\tdecomposition_cosine\tstatus\n{}\n",
                 cosmic_rows.join("\n")
             ),
         );
@@ -1228,7 +1229,7 @@ pub(crate) mod tests {
                 ));
             }
             wr("rank_selection.tsv", t + "\n");
-            let mut t = "Signature\tstability\ttotal_mutations\tbest_cosmic\tcosine\tdecomposition\tdecomposition_cosine\tstatus".to_string();
+            let mut t = "Signature\tstability\ttotal_mutations\tbest_cosmic\tbest_cosine\tdecomposition\tdecomposition_cosine\tstatus".to_string();
             for (i, n) in sig_names.iter().enumerate() {
                 let tot: f64 = h.iter().map(|r| r[i]).sum();
                 t.push_str(&format!(

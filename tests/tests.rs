@@ -5,6 +5,7 @@ mod util;
 
 mod catalogue;
 mod commands;
+mod contract;
 mod fuzz;
 mod plots;
 mod report;

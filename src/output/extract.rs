@@ -3,7 +3,7 @@
 use super::summary::{
     Details, ExtractParameters, ExtractSummary, Input, RankSummary, RunInfo, Summary,
 };
-use super::{OutputDir, OutputError, Tsv, fmt_float, matrix_tsv};
+use super::{OutputDir, OutputError, Tsv, columns, fmt_float, matrix_tsv};
 use crate::assign::{DecomposeConfig, Decomposition, DecompositionStatus};
 use crate::extract::{ExtractConfig, Extraction, RankResult, decompose_all};
 use crate::numeric::{fit_quality, median, reconstruct, round_conserving_sums};
@@ -78,14 +78,14 @@ pub fn write_rank(
         .as_bytes(),
     )?;
     let mut t = Tsv::new(&[
-        "Signature",
+        columns::SIGNATURE,
         "stability",
         "total_mutations",
-        "best_cosmic",
-        "cosine",
-        "decomposition",
-        "decomposition_cosine",
-        "status",
+        columns::BEST_COSMIC,
+        columns::BEST_COSINE,
+        columns::DECOMPOSITION,
+        columns::DECOMPOSITION_COSINE,
+        columns::STATUS,
     ]);
     for (s, name) in r.names.iter().enumerate() {
         let total: f64 = (0..counts.ncols()).map(|j| counts[(s, j)]).sum();
@@ -189,12 +189,12 @@ pub fn decomposition_table(
     reference: &SignatureSet,
 ) -> String {
     let mut t = Tsv::new(&[
-        "signature",
-        "best_match",
-        "best_cosine",
-        "decomposition",
-        "reconstruction_cosine",
-        "status",
+        columns::SIGNATURE,
+        columns::BEST_COSMIC,
+        columns::BEST_COSINE,
+        columns::DECOMPOSITION,
+        columns::DECOMPOSITION_COSINE,
+        columns::STATUS,
     ]);
     for (name, d) in names.iter().zip(d) {
         t.row_str(&[
