@@ -105,6 +105,12 @@ pub enum AssignError {
     /// A threshold out of range ([`AssignConfig::check`]).
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    /// Settings that do not fit this catalogue or reference (the message says which).
+    #[error("{0}")]
+    Invalid(String),
+    /// A signature name or group not in the reference.
+    #[error(transparent)]
+    Reference(#[from] crate::read::reference::ReferenceError),
 }
 
 /// How the improvement of a fit is measured during selection.

@@ -36,6 +36,12 @@ pub mod columns {
 /// Problems writing outputs.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
+    /// Decomposing signatures for the tables failed.
+    #[error(transparent)]
+    Extract(#[from] crate::extract::ExtractError),
+    /// Two inputs that must agree do not (the message names both).
+    #[error("{0}")]
+    Invalid(String),
     /// The output folder exists and holds files.
     #[error(
         "{path}: the output folder exists and is not empty; choose another folder or add --force to replace it"

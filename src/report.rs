@@ -28,6 +28,18 @@ const MAX_LISTED_DROPPED: usize = 50;
 /// Errors while reading an output folder or rendering its report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// Writing the report or figures into the folder.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    /// Reading a table to plot.
+    #[error(transparent)]
+    Table(#[from] crate::read::table::TableError),
+    /// Drawing a figure of `mutasig plot`.
+    #[error(transparent)]
+    Draw(#[from] crate::report::plot::PlotError),
+    /// A table that cannot be drawn (the message names the file).
+    #[error("{0}")]
+    Invalid(String),
     /// A file could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
@@ -438,7 +450,7 @@ pub fn build(dir: &Path, format: Format) -> Result<Report, ReportError> {
 
 /// Build the report and figures of an output folder being written and add them to it
 /// (`report.html`, `plots/*`).
-pub fn add_to(out: &crate::output::OutputDir, format: Format) -> Result<(), crate::Error> {
+pub fn add_to(out: &crate::output::OutputDir, format: Format) -> Result<(), ReportError> {
     let r = build(out.staging(), format)?;
     for (name, bytes) in &r.figures {
         out.write(&format!("plots/{name}"), bytes)?;
@@ -449,7 +461,7 @@ pub fn add_to(out: &crate::output::OutputDir, format: Format) -> Result<(), crat
 
 /// Rebuild `report.html` and `plots/` of an existing output folder in place (each file
 /// replaced atomically).
-pub fn rebuild(dir: &Path, format: Format) -> Result<usize, crate::Error> {
+pub fn rebuild(dir: &Path, format: Format) -> Result<usize, ReportError> {
     use crate::output::{OutputError, add_to_manifest, may_overwrite, write_atomic};
     let r = build(dir, format)?;
     let mut files: Vec<(String, &[u8])> = r

@@ -1,7 +1,7 @@
 //! `mutasig assign` and `mutasig compare`: the command-level side of refitting —
 //! choosing the reference, configuring the selection, writing the tables.
 
-use crate::assign::{AssignConfig, Criterion, Refitter, SampleBootstrap, SampleFit};
+use crate::assign::{AssignConfig, AssignError, Criterion, Refitter, SampleBootstrap, SampleFit};
 use crate::numeric::round_conserving_sums;
 use crate::read::catalogue::Catalogue;
 use crate::read::reference::SignatureSet;
@@ -338,9 +338,9 @@ pub fn reference_for(
 pub fn selection_config(
     reference: &SignatureSet,
     opts: &AssignOptions,
-) -> Result<(AssignConfig, Vec<String>), crate::Error> {
+) -> Result<(AssignConfig, Vec<String>), AssignError> {
     opts.check()
-        .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+        .map_err(|e| AssignError::Invalid(e.to_string()))?;
     let given = opts.thresholds();
     let mut cfg = AssignConfig::for_reference(&reference.names, opts.criterion);
     let mut warnings = Vec::new();
@@ -389,12 +389,12 @@ pub fn assign(
     cfg: AssignConfig,
     bootstrap: usize,
     seed: u64,
-) -> Result<Assignment, crate::Error> {
+) -> Result<Assignment, AssignError> {
     check_count("--bootstrap", bootstrap, 0, MAX_BOOTSTRAP)
-        .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+        .map_err(|e| AssignError::Invalid(e.to_string()))?;
     let (kept, dropped) = cat.without_zero_samples();
     if kept.n_samples() == 0 {
-        return Err(crate::Error::Invalid(
+        return Err(AssignError::Invalid(
             "no sample has any mutation; nothing to assign".into(),
         ));
     }

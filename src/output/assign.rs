@@ -108,7 +108,7 @@ pub fn decompose_table(
     signatures: &SignatureSet,
     reference: &SignatureSet,
     cfg: &DecomposeConfig,
-) -> Result<String, crate::Error> {
+) -> Result<String, OutputError> {
     let d = crate::extract::decompose_all(signatures.matrix.as_ref(), reference, cfg)?;
     Ok(super::extract::decomposition_table(
         &signatures.names,
@@ -119,17 +119,17 @@ pub fn decompose_table(
 
 /// The one-to-one matching of two signature sets as TSV (`a`, `b`, `cosine`; unmatched
 /// columns get `NA`), and the full cosine matrix as TSV (rows = a, columns = b).
-pub fn compare(a: &SignatureSet, b: &SignatureSet) -> Result<(String, String), crate::Error> {
+pub fn compare(a: &SignatureSet, b: &SignatureSet) -> Result<(String, String), OutputError> {
     if a.context != b.context {
-        return Err(crate::Error::Invalid(format!(
+        return Err(OutputError::Invalid(format!(
             "{} is {} but {} is {}; compare sets of the same context",
             a.source, a.context, b.source, b.context
         )));
     }
     let sim = matching::cosine_matrix(a.matrix.as_ref(), b.matrix.as_ref())
-        .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+        .map_err(|e| OutputError::Invalid(e.to_string()))?;
     let m = matching::match_similarity(sim.as_ref())
-        .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+        .map_err(|e| OutputError::Invalid(e.to_string()))?;
     let mut t = Tsv::new(&["a", "b", "cosine"]);
     for &(i, j, c) in &m.pairs {
         t.row_str(&[a.names[i].clone(), b.names[j].clone(), fmt_float(c, 6)]);

@@ -218,7 +218,7 @@ pub fn write_outputs(
     dcfg: &DecomposeConfig,
     cfg: &ExtractConfig,
     run: RunInfo,
-) -> Result<(), crate::Error> {
+) -> Result<(), OutputError> {
     let (reference, choice) = reference;
     let sel = ex.selected();
     for r in &ex.ranks {

@@ -658,7 +658,7 @@ pub fn plot_file(
     path: &str,
     request: PlotRequest,
     format: Format,
-) -> Result<Vec<(String, Vec<u8>)>, crate::Error> {
+) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     use crate::read::table::{ValueKind, parse, read_text};
     // streamed, checked as UTF-8 text, comment lines emptied (so never taken for the header)
     let text = String::from_utf8(read_text(path)?.bytes).expect("read_text checks UTF-8");
@@ -711,7 +711,7 @@ pub fn plot_file(
                 .collect();
             let sel = selected
                 .or_else(|| rows.first().map(|r| r.rank))
-                .ok_or_else(|| crate::Error::Invalid(format!("{path}: no rank rows")))?;
+                .ok_or_else(|| ReportError::Invalid(format!("{path}: no rank rows")))?;
             Ok(vec![(
                 format!("{stem}.{e}"),
                 plot::rank_selection(&rows, sel, format)?,
