@@ -8,6 +8,7 @@
 //! [`table`] / [`catalogue`] / [`reference`], writing in [`output`].
 
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod assign;
 pub mod assignment;
