@@ -79,17 +79,19 @@ impl simd::Kernel for LnFloor<'_> {
 
     #[inline(always)]
     fn run<S: V8>(self) {
+        // No closure here: it would not inherit the target feature of the SIMD path, and
+        // the intrinsics in `simd::ln` could then not be inlined into it.
         let tiny = S::splat(f64::MIN_POSITIVE);
-        let ln_floor = |x: S| simd::ln(x.max(tiny)).to_array();
         for j in 0..self.v.ncols() {
             let (vc, vtail) = col(self.v, j).as_chunks::<LANES>();
             let (oc, otail) = self.out.col_as_slice_mut(j).as_chunks_mut::<LANES>();
             for (vi, oi) in vc.iter().zip(oc) {
-                *oi = ln_floor(S::load(vi));
+                *oi = simd::ln(S::load(vi).max(tiny)).to_array();
             }
             if !vtail.is_empty() {
                 // Tail padded with 1 (any positive value would do: its lanes are dropped).
-                otail.copy_from_slice(&ln_floor(S::load_padded(vtail, 1.0))[..otail.len()]);
+                let y = simd::ln(S::load_padded(vtail, 1.0).max(tiny)).to_array();
+                otail.copy_from_slice(&y[..otail.len()]);
             }
         }
     }
@@ -121,7 +123,11 @@ fn divergence_term<S: V8>(obj: Objective, v: S, x: S, lv: Option<S>) -> S {
         Objective::KullbackLeibler => {
             let tiny = S::splat(f64::MIN_POSITIVE);
             let lx = simd::ln(x.max(tiny));
-            let lv = lv.unwrap_or_else(|| simd::ln(v.max(tiny)));
+            // (`match`, not a closure, which would not inherit the SIMD target feature.)
+            let lv = match lv {
+                Some(lv) => lv,
+                None => simd::ln(v.max(tiny)),
+            };
             v.mul(lv.sub(lx)).sub(v).add(x)
         }
         Objective::Frobenius => {
@@ -146,13 +152,17 @@ impl simd::Kernel for Divergence<'_> {
             debug_assert!(vc.len() == xc.len() && vc.len() == lc.len());
             let mut acc = S::splat(0.0);
             for ((a, b), l) in vc.iter().zip(xc).zip(lc) {
-                let lv = has_lnv.then(|| S::load(l));
+                let lv = if has_lnv { Some(S::load(l)) } else { None };
                 acc = acc.add(divergence_term(self.obj, S::load(a), S::load(b), lv));
             }
             if !vtail.is_empty() {
                 // Tail padded with v = x = 0 (and ln v = 0), whose term is exactly 0.
                 let (a, b) = (S::load_padded(vtail, 0.0), S::load_padded(xtail, 0.0));
-                let lv = has_lnv.then(|| S::load_padded(ltail, 0.0));
+                let lv = if has_lnv {
+                    Some(S::load_padded(ltail, 0.0))
+                } else {
+                    None
+                };
                 acc = acc.add(divergence_term(self.obj, a, b, lv));
             }
             total += simd::reduce(acc.to_array());
