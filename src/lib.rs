@@ -8,6 +8,7 @@
 //! [`read`], writing in [`output`]. `docs/architecture.md` maps the folders.
 
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod assign;
 pub mod error;

@@ -1,6 +1,8 @@
 //! The `mutasig` command line: arguments and one file per subcommand live in `cli/`,
 //! the work in the library. Exit codes: 0 success, 1 data error, 2 usage error.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 use clap::Parser;

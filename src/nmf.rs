@@ -19,12 +19,14 @@
 
 mod init;
 pub mod settings;
+// The one module with `unsafe` code (SIMD intrinsics behind runtime CPU detection).
+#[allow(unsafe_code)]
 mod simd;
 mod solve;
 #[cfg(test)]
 mod tests;
 
-use faer::{Mat, MatRef};
+use faer::{Mat, MatRef, Par};
 use rayon::prelude::*;
 
 use crate::numeric::NonNegative;
@@ -32,6 +34,10 @@ use crate::rng::{ChaCha8Rng, Purpose, stream};
 
 pub use init::initialize;
 pub use settings::NmfSettings;
+
+/// faer's parallelism inside one fit (products, SVD): none. Parallelism is across fits, so
+/// no result depends on the thread count.
+const INNER_PAR: Par = Par::Seq;
 
 /// Smallest value used in place of a zero denominator.
 const TINY: f64 = 1e-300;

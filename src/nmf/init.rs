@@ -3,10 +3,10 @@
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::svd::{ComputeSvdVectors, svd, svd_scratch};
-use faer::{Mat, MatRef, Par};
+use faer::{Mat, MatRef};
 use rand::RngExt;
 
-use super::{Init, NmfError, validate};
+use super::{INNER_PAR, Init, NmfError, validate};
 use crate::rng::ChaCha8Rng;
 
 fn mean(v: MatRef<'_, f64>) -> f64 {
@@ -23,7 +23,7 @@ fn mean(v: MatRef<'_, f64>) -> f64 {
 ///
 /// `Random` draws W (column by column) and then H from `rng`; `Nndsvdar` draws only the
 /// fill-in of zeros (W's first, then H's); `Nndsvd` and `Nndsvda` draw nothing. The SVD runs
-/// with `Par::Seq`, so the start is the same whatever the thread count.
+/// without parallelism ([`INNER_PAR`]), so the start is the same whatever the thread count.
 pub fn initialize(
     v: MatRef<'_, f64>,
     k: usize,
@@ -98,7 +98,7 @@ fn nndsvd(v: MatRef<'_, f64>, k: usize) -> Result<(Mat<f64>, Mat<f64>), NmfError
         n,
         ComputeSvdVectors::Thin,
         ComputeSvdVectors::Thin,
-        Par::Seq,
+        INNER_PAR,
         Default::default(),
     ));
     svd(
@@ -106,7 +106,7 @@ fn nndsvd(v: MatRef<'_, f64>, k: usize) -> Result<(Mat<f64>, Mat<f64>), NmfError
         s.as_mut(),
         Some(u.as_mut()),
         Some(vv.as_mut()),
-        Par::Seq,
+        INNER_PAR,
         MemStack::new(&mut mem),
         Default::default(),
     )

@@ -5,19 +5,31 @@
 //! path performs the same IEEE operations in the same order on each lane (Rust never
 //! contracts `a·b + c` into a fused multiply-add), so the results are bit-identical on every
 //! CPU: reproducibility does not depend on the machine's instruction set.
+//!
+//! This is the only module of the crate with `unsafe` code: the intrinsics, and the calls
+//! into the `#[target_feature]` functions. Loads and stores take whole `[f64; LANES]` arrays
+//! (the callers split columns with [`slice::as_chunks`]), so they cannot go out of bounds,
+//! and an instruction set is used only through a token that exists after runtime detection.
 
 /// Lanes per vector; element `i` of a slice always lands in lane `i % LANES`.
 pub(super) const LANES: usize = 8;
 
 /// The operations the kernels need, on eight f64 lanes.
 ///
-/// Implementations for an instruction set are only instantiated by [`dispatch`] after the
-/// CPU was found to support it.
+/// The x86 implementations are private to this module and instantiated only by the
+/// `run` methods of `Avx2Token` / `Avx512Token`, that is after the CPU was found to
+/// support their instruction set: that is what makes their safe methods sound.
 pub(super) trait V8: Copy {
     fn splat(x: f64) -> Self;
-    /// # Safety
-    /// `p` must point to `LANES` readable f64.
-    unsafe fn load(p: *const f64) -> Self;
+    /// Lane `l` is `a[l]`.
+    fn load(a: &[f64; LANES]) -> Self;
+    /// The first `tail.len()` (≤ `LANES`) lanes from `tail`, the others `pad`.
+    #[inline(always)]
+    fn load_padded(tail: &[f64], pad: f64) -> Self {
+        let mut buf = [pad; LANES];
+        buf[..tail.len()].copy_from_slice(tail);
+        Self::load(&buf)
+    }
     fn add(self, o: Self) -> Self;
     fn sub(self, o: Self) -> Self;
     fn mul(self, o: Self) -> Self;
@@ -28,6 +40,37 @@ pub(super) trait V8: Copy {
     /// Lane-wise `if self > t { a } else { b }`.
     fn select_gt(self, t: Self, a: Self, b: Self) -> Self;
     fn to_array(self) -> [f64; LANES];
+}
+
+/// `B` columns cut to the same number of whole vectors, for a loop over `0..len()` that
+/// reads vector `i` of every column: with one length for all of them the compiler can
+/// unroll the loop over the columns and keep the vectors in registers (indexing `B`
+/// separate slices kept it from doing so, with a bounds check on every load).
+#[derive(Clone, Copy)]
+pub(super) struct Columns<'a, const B: usize> {
+    cols: [&'a [[f64; LANES]]; B],
+    len: usize,
+}
+
+impl<'a, const B: usize> Columns<'a, B> {
+    /// The first `len` whole vectors of each column; panics if a column is shorter.
+    #[inline(always)]
+    pub(super) fn new(cols: [&'a [f64]; B], len: usize) -> Self {
+        let cols = cols.map(|c| &c.as_chunks::<LANES>().0[..len]);
+        Columns { cols, len }
+    }
+
+    /// Vectors per column.
+    #[inline(always)]
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Vector `i` of column `b`.
+    #[inline(always)]
+    pub(super) fn load<S: V8>(&self, b: usize, i: usize) -> S {
+        S::load(&self.cols[b][i])
+    }
 }
 
 /// Sums eight lanes in a fixed tree order.
@@ -59,9 +102,8 @@ impl V8 for Portable {
         Portable([x; LANES])
     }
     #[inline(always)]
-    unsafe fn load(p: *const f64) -> Self {
-        // SAFETY: the caller guarantees LANES readable elements.
-        Portable(unsafe { std::ptr::read_unaligned(p as *const [f64; LANES]) })
+    fn load(a: &[f64; LANES]) -> Self {
+        Portable(*a)
     }
     #[inline(always)]
     fn add(self, o: Self) -> Self {
@@ -131,16 +173,18 @@ mod x86 {
     #[derive(Clone, Copy)]
     pub(super) struct Avx512(__m512d);
 
-    // SAFETY (all blocks below): values of these types exist only inside functions compiled
-    // with the matching target feature, reached after runtime detection (see `dispatch`).
+    // SAFETY (all blocks below): these types are private to `simd`, which instantiates
+    // `Kernel::run` with them only inside functions compiled with the matching target
+    // feature, called with a token proving runtime detection (see `Avx512Token::run`,
+    // `Avx2Token::run`). Pointers come from references to whole `[f64; LANES]` arrays.
     impl V8 for Avx512 {
         #[inline(always)]
         fn splat(x: f64) -> Self {
             Avx512(unsafe { _mm512_set1_pd(x) })
         }
         #[inline(always)]
-        unsafe fn load(p: *const f64) -> Self {
-            Avx512(unsafe { _mm512_loadu_pd(p) })
+        fn load(a: &[f64; LANES]) -> Self {
+            Avx512(unsafe { _mm512_loadu_pd(a.as_ptr()) })
         }
         // vmaxpd returns the second operand when either is NaN, f64::max the non-NaN one;
         // inputs here are never NaN.
@@ -213,8 +257,9 @@ mod x86 {
             Avx2(r, r)
         }
         #[inline(always)]
-        unsafe fn load(p: *const f64) -> Self {
-            unsafe { Avx2(_mm256_loadu_pd(p), _mm256_loadu_pd(p.add(4))) }
+        fn load(a: &[f64; LANES]) -> Self {
+            let (lo, hi) = a.split_at(4);
+            unsafe { Avx2(_mm256_loadu_pd(lo.as_ptr()), _mm256_loadu_pd(hi.as_ptr())) }
         }
         lanewise! { Avx2: add _mm256_add_pd, sub _mm256_sub_pd, mul _mm256_mul_pd,
         div _mm256_div_pd, max _mm256_max_pd }
@@ -240,9 +285,10 @@ mod x86 {
         #[inline(always)]
         fn to_array(self) -> [f64; LANES] {
             let mut out = [0.0; LANES];
+            let (lo, hi) = out.split_at_mut(4);
             unsafe {
-                _mm256_storeu_pd(out.as_mut_ptr(), self.0);
-                _mm256_storeu_pd(out.as_mut_ptr().add(4), self.1);
+                _mm256_storeu_pd(lo.as_mut_ptr(), self.0);
+                _mm256_storeu_pd(hi.as_mut_ptr(), self.1);
             }
             out
         }
@@ -266,40 +312,58 @@ pub(super) enum Isa {
     Avx2,
 }
 
-/// Runs `k` with the widest instruction set this CPU supports.
+/// Runs `k` with the widest instruction set this CPU supports (or the one `isa` forces).
 #[inline]
 pub(super) fn dispatch<K: Kernel>(k: K, isa: Isa) -> K::Out {
     #[cfg(target_arch = "x86_64")]
-    if isa == Isa::Avx2 && std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked just above).
-        return unsafe { run_avx2(k) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if isa == Isa::Best {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F (checked just above).
-            return unsafe { run_avx512(k) };
+    {
+        if isa == Isa::Best
+            && let Some(avx512) = Avx512Token::detect()
+        {
+            return avx512.run(k);
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { run_avx2(k) };
+        if isa != Isa::Portable
+            && let Some(avx2) = Avx2Token::detect()
+        {
+            return avx2.run(k);
         }
     }
     let _ = isa;
     k.run::<Portable>()
 }
 
+/// Defines `$token`, a proof that this CPU supports `$feature` (only its `detect` makes
+/// one), whose `run` runs a kernel on the vectors `$lanes` in a function compiled for it.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn run_avx512<K: Kernel>(k: K) -> K::Out {
-    k.run::<x86::Avx512>()
+macro_rules! feature_token {
+    ($token:ident, $feature:tt, $entry:ident, $lanes:ty) => {
+        #[doc = concat!("Proof that this CPU supports ", $feature, ": only `detect` makes one.")]
+        #[derive(Clone, Copy)]
+        struct $token(());
+
+        impl $token {
+            fn detect() -> Option<Self> {
+                std::arch::is_x86_feature_detected!($feature).then_some($token(()))
+            }
+
+            #[inline]
+            fn run<K: Kernel>(self, k: K) -> K::Out {
+                // SAFETY: `self` exists, so `detect` found the feature on this CPU.
+                unsafe { $entry(self, k) }
+            }
+        }
+
+        #[target_feature(enable = $feature)]
+        fn $entry<K: Kernel>(_proof: $token, k: K) -> K::Out {
+            k.run::<$lanes>()
+        }
+    };
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn run_avx2<K: Kernel>(k: K) -> K::Out {
-    k.run::<x86::Avx2>()
-}
+feature_token!(Avx512Token, "avx512f", run_avx512, x86::Avx512);
+#[cfg(target_arch = "x86_64")]
+feature_token!(Avx2Token, "avx2", run_avx2, x86::Avx2);
 
 // fdlibm's e_log.c coefficients (|error of the polynomial| < 2^-58.45).
 const LG1: f64 = 6.666_666_666_666_735e-1;
@@ -347,10 +411,7 @@ mod tests {
         fn run<S: V8>(self) -> Vec<f64> {
             let mut out = Vec::with_capacity(self.0.len());
             for c in self.0.chunks(LANES) {
-                let mut buf = [1.0; LANES];
-                buf[..c.len()].copy_from_slice(c);
-                // SAFETY: the buffer holds LANES elements.
-                let y = ln(unsafe { S::load(buf.as_ptr()) }).to_array();
+                let y = ln(S::load_padded(c, 1.0)).to_array();
                 out.extend_from_slice(&y[..c.len()]);
             }
             out

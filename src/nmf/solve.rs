@@ -1,10 +1,12 @@
 //! The update rules and the iteration loop, working in a preallocated workspace.
 
+use std::{array, iter};
+
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::{Accum, Mat, MatMut, MatRef};
 
 use super::simd::{self, LANES, V8};
-use super::{Method, NmfConfig, Objective, TINY, normalize_columns};
+use super::{INNER_PAR, Method, NmfConfig, Objective, TINY, normalize_columns};
 
 /// Model values below this are treated as this in ratios `v / x` (as scikit-learn does), so
 /// a zero model value where v > 0 gives a large but finite ratio instead of inf/NaN.
@@ -14,9 +16,10 @@ const EPS_X: f64 = f64::EPSILON;
 /// CCD). Measured: 2 or 3 steps per visit reach no lower objective per sweep, at 2–3× the cost.
 const CD_NEWTON_STEPS: usize = 1;
 
-/// `dst = w·h` with sequential faer matmul (parallelism is across fits, never inside one).
+/// `dst = w·h` with faer's matmul, sequential ([`INNER_PAR`]): every product in `nmf`
+/// goes through here.
 pub(super) fn product(dst: MatMut<'_, f64>, w: MatRef<'_, f64>, h: MatRef<'_, f64>) {
-    matmul(dst, Accum::Replace, w, h, 1.0, Par::Seq);
+    matmul(dst, Accum::Replace, w, h, 1.0, INNER_PAR);
 }
 
 /// Divergence between V and a model X (same shape), column by column in a fixed order
@@ -76,16 +79,19 @@ impl simd::Kernel for LnFloor<'_> {
 
     #[inline(always)]
     fn run<S: V8>(self) {
+        // No closure here: it would not inherit the target feature of the SIMD path, and
+        // the intrinsics in `simd::ln` could then not be inlined into it.
         let tiny = S::splat(f64::MIN_POSITIVE);
         for j in 0..self.v.ncols() {
-            let vj = col(self.v, j);
-            let oj = self.out.col_as_slice_mut(j);
-            for (vc, oc) in vj.chunks(LANES).zip(oj.chunks_mut(LANES)) {
-                let mut buf = [1.0; LANES];
-                buf[..vc.len()].copy_from_slice(vc);
-                // SAFETY: the buffer holds LANES elements.
-                let y = simd::ln(unsafe { S::load(buf.as_ptr()) }.max(tiny)).to_array();
-                oc.copy_from_slice(&y[..oc.len()]);
+            let (vc, vtail) = col(self.v, j).as_chunks::<LANES>();
+            let (oc, otail) = self.out.col_as_slice_mut(j).as_chunks_mut::<LANES>();
+            for (vi, oi) in vc.iter().zip(oc) {
+                *oi = simd::ln(S::load(vi).max(tiny)).to_array();
+            }
+            if !vtail.is_empty() {
+                // Tail padded with 1 (any positive value would do: its lanes are dropped).
+                let y = simd::ln(S::load_padded(vtail, 1.0).max(tiny)).to_array();
+                otail.copy_from_slice(&y[..otail.len()]);
             }
         }
     }
@@ -117,7 +123,11 @@ fn divergence_term<S: V8>(obj: Objective, v: S, x: S, lv: Option<S>) -> S {
         Objective::KullbackLeibler => {
             let tiny = S::splat(f64::MIN_POSITIVE);
             let lx = simd::ln(x.max(tiny));
-            let lv = lv.unwrap_or_else(|| simd::ln(v.max(tiny)));
+            // (`match`, not a closure, which would not inherit the SIMD target feature.)
+            let lv = match lv {
+                Some(lv) => lv,
+                None => simd::ln(v.max(tiny)),
+            };
             v.mul(lv.sub(lx)).sub(v).add(x)
         }
         Objective::Frobenius => {
@@ -133,34 +143,39 @@ impl simd::Kernel for Divergence<'_> {
     #[inline(always)]
     fn run<S: V8>(self) -> f64 {
         let mut total = 0.0;
+        let has_lnv = self.lnv.is_some();
         for j in 0..self.v.ncols() {
-            let (vj, xj) = (col(self.v, j), col(self.x, j));
-            let lj = self.lnv.map(|l| col(l, j));
+            let (vc, vtail) = col(self.v, j).as_chunks::<LANES>();
+            let (xc, xtail) = col(self.x, j).as_chunks::<LANES>();
+            // Without ln v precomputed, x stands in for it and is never read as such.
+            let (lc, ltail) = col(self.lnv.unwrap_or(self.x), j).as_chunks::<LANES>();
+            debug_assert!(vc.len() == xc.len() && vc.len() == lc.len());
             let mut acc = S::splat(0.0);
-            let split = vj.len() - vj.len() % LANES;
-            for i in (0..split).step_by(LANES) {
-                // SAFETY: i + LANES ≤ split ≤ len of all columns.
-                let (a, b) = unsafe { (S::load(vj.as_ptr().add(i)), S::load(xj.as_ptr().add(i))) };
-                let lv = lj.map(|l| unsafe { S::load(l.as_ptr().add(i)) });
-                acc = acc.add(divergence_term(self.obj, a, b, lv));
+            for ((a, b), l) in vc.iter().zip(xc).zip(lc) {
+                let lv = if has_lnv { Some(S::load(l)) } else { None };
+                acc = acc.add(divergence_term(self.obj, S::load(a), S::load(b), lv));
             }
-            if split < vj.len() {
+            if !vtail.is_empty() {
                 // Tail padded with v = x = 0 (and ln v = 0), whose term is exactly 0.
-                let (mut a, mut b, mut c) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
-                a[..vj.len() - split].copy_from_slice(&vj[split..]);
-                b[..vj.len() - split].copy_from_slice(&xj[split..]);
-                if let Some(l) = lj {
-                    c[..vj.len() - split].copy_from_slice(&l[split..]);
-                }
-                // SAFETY: the buffers hold LANES elements.
-                let (a, b) = unsafe { (S::load(a.as_ptr()), S::load(b.as_ptr())) };
-                let lv = lj.map(|_| unsafe { S::load(c.as_ptr()) });
+                let (a, b) = (S::load_padded(vtail, 0.0), S::load_padded(xtail, 0.0));
+                let lv = if has_lnv {
+                    Some(S::load_padded(ltail, 0.0))
+                } else {
+                    None
+                };
                 acc = acc.add(divergence_term(self.obj, a, b, lv));
             }
             total += simd::reduce(acc.to_array());
         }
         total
     }
+}
+
+/// Which factor an update changes.
+#[derive(Clone, Copy)]
+enum Side {
+    W,
+    H,
 }
 
 /// One factorization in progress: data, factors and every buffer the updates need.
@@ -327,9 +342,7 @@ impl<'a> Engine<'a> {
                 beta_bar = (1.01 * beta_bar).min(1.0);
             }
             if it % cfg.check_every == 0 {
-                let rel = (prev - f_acc) / prev.abs().max(TINY);
-                let reached = cfg.target.is_some_and(|t| f_acc <= t);
-                if reached || (it >= cfg.min_iter && rel < cfg.tol) {
+                if stops(cfg, it, prev, f_acc) {
                     converged = true;
                     break;
                 }
@@ -355,9 +368,7 @@ impl<'a> Engine<'a> {
             if it % cfg.check_every == 0 {
                 let cur = self.value();
                 last = (it, cur);
-                let rel = (prev - cur) / prev.abs().max(TINY);
-                let reached = cfg.target.is_some_and(|t| cur <= t);
-                if reached || (it >= cfg.min_iter && rel < cfg.tol) {
+                if stops(cfg, it, prev, cur) {
                     return (it, true, cur);
                 }
                 prev = cur;
@@ -370,21 +381,21 @@ impl<'a> Engine<'a> {
     /// One iteration: update W, then H (with W's columns renormalized in between when the
     /// L1 penalty is on; this leaves W·H and the penalized objective unchanged).
     pub(super) fn step(&mut self) {
-        match self.method {
-            Method::MuKl => self.mu_kl_w(),
-            Method::MuFro | Method::Orthogonal => self.mu_fro_w(),
-            Method::Hals => self.hals_w(),
-            Method::CdKl => self.cd_kl_w(),
-        }
+        self.update(Side::W);
         if self.lam > 0.0 {
             normalize_columns(&mut self.w, &mut self.h);
         }
-        match self.method {
-            Method::MuKl => self.mu_kl_h(),
-            Method::MuFro => self.mu_fro_h(),
-            Method::Orthogonal => self.orthogonal_h(),
-            Method::Hals => self.hals_h(),
-            Method::CdKl => self.cd_kl_h(),
+        self.update(Side::H);
+    }
+
+    /// Updates one factor by the method's rule.
+    fn update(&mut self, side: Side) {
+        match (self.method, side) {
+            (Method::Orthogonal, Side::H) => self.orthogonal_h(),
+            (Method::MuKl, _) => self.mu_kl(side),
+            (Method::MuFro | Method::Orthogonal, _) => self.mu_fro(side),
+            (Method::Hals, _) => self.hals(side),
+            (Method::CdKl, _) => self.cd_kl(side),
         }
     }
 
@@ -399,134 +410,73 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// KL MU for W: `W ← W ⊙ [(V⊘WH)Hᵀ] / [(1+λ)·rowsum(H)]`.
-    fn mu_kl_w(&mut self) {
+    /// `ksum ← scale ·` the length-k sums of the factor held fixed while `side` is updated
+    /// (the row sums of H for W, the column sums of W for H).
+    fn fixed_sums(&mut self, side: Side, scale: f64) {
+        match side {
+            Side::W => row_sums(self.h.as_ref(), &mut self.ksum),
+            Side::H => col_sums(self.w.as_ref(), &mut self.ksum),
+        }
+        self.ksum.iter_mut().for_each(|s| *s *= scale);
+    }
+
+    /// `gram ←` the Gram matrix of the factor held fixed while `side` is updated (HHᵀ for
+    /// W, WᵀW for H).
+    fn fixed_gram(&mut self, side: Side) {
+        let (w, h) = (self.w.as_ref(), self.h.as_ref());
+        match side {
+            Side::W => product(self.gram.as_mut(), h, h.transpose()),
+            Side::H => product(self.gram.as_mut(), w.transpose(), w),
+        }
+    }
+
+    /// KL MU: `W ← W ⊙ [(V⊘WH)Hᵀ] / [(1+λ)·rowsum(H)]`,
+    /// `H ← H ⊙ [Wᵀ(V⊘WH)] / [(1+λ)·colsum(W)]`.
+    fn mu_kl(&mut self, side: Side) {
         self.ratio();
-        matmul(
-            self.num_w.as_mut(),
-            Accum::Replace,
-            self.x.as_ref(),
-            self.h.transpose(),
-            1.0,
-            Par::Seq,
-        );
-        row_sums(self.h.as_ref(), &mut self.ksum);
-        for r in 0..self.w.ncols() {
-            let den = ((1.0 + self.lam) * self.ksum[r]).max(TINY);
-            let num = self.num_w.col_as_slice(r);
-            for (wi, ni) in self.w.col_as_slice_mut(r).iter_mut().zip(num) {
-                *wi *= ni / den;
-            }
+        let x = self.x.as_ref();
+        match side {
+            Side::W => product(self.num_w.as_mut(), x, self.h.transpose()),
+            Side::H => product(self.num_h.as_mut(), self.w.transpose(), x),
         }
+        self.fixed_sums(side, 1.0 + self.lam);
+        self.mu_apply(side, false);
     }
 
-    /// KL MU for H: `H ← H ⊙ [Wᵀ(V⊘WH)] / [(1+λ)·colsum(W)]`.
-    fn mu_kl_h(&mut self) {
-        self.ratio();
-        matmul(
-            self.num_h.as_mut(),
-            Accum::Replace,
-            self.w.transpose(),
-            self.x.as_ref(),
-            1.0,
-            Par::Seq,
-        );
-        col_sums(self.w.as_ref(), &mut self.ksum);
-        for d in self.ksum.iter_mut() {
-            *d = ((1.0 + self.lam) * *d).max(TINY);
-        }
-        for j in 0..self.h.ncols() {
-            let num = self.num_h.col_as_slice(j);
-            for ((hr, nr), d) in self
-                .h
-                .col_as_slice_mut(j)
-                .iter_mut()
-                .zip(num)
-                .zip(&self.ksum)
-            {
-                *hr *= nr / d;
+    /// Frobenius MU: `W ← W ⊙ VHᵀ / [W(HHᵀ) + λ·rowsum(H)]`,
+    /// `H ← H ⊙ WᵀV / [(WᵀW)H + λ·colsum(W)]`.
+    fn mu_fro(&mut self, side: Side) {
+        self.fixed_gram(side);
+        let (w, h, gram) = (self.w.as_ref(), self.h.as_ref(), self.gram.as_ref());
+        match side {
+            Side::W => {
+                product(self.num_w.as_mut(), self.v, h.transpose());
+                product(self.den_w.as_mut(), w, gram);
+            }
+            Side::H => {
+                product(self.num_h.as_mut(), w.transpose(), self.v);
+                product(self.den_h.as_mut(), gram, h);
             }
         }
+        self.fixed_sums(side, self.lam);
+        self.mu_apply(side, true);
     }
 
-    /// Frobenius MU for W: `W ← W ⊙ VHᵀ / [W(HHᵀ) + λ·rowsum(H)]`.
-    fn mu_fro_w(&mut self) {
-        let h = self.h.as_ref();
-        matmul(
-            self.num_w.as_mut(),
-            Accum::Replace,
-            self.v,
-            h.transpose(),
-            1.0,
-            Par::Seq,
-        );
-        matmul(
-            self.gram.as_mut(),
-            Accum::Replace,
-            h,
-            h.transpose(),
-            1.0,
-            Par::Seq,
-        );
-        matmul(
-            self.den_w.as_mut(),
-            Accum::Replace,
-            self.w.as_ref(),
-            self.gram.as_ref(),
-            1.0,
-            Par::Seq,
-        );
-        row_sums(h, &mut self.ksum);
-        for r in 0..self.w.ncols() {
-            let pen = self.lam * self.ksum[r];
-            let num = self.num_w.col_as_slice(r);
-            let den = self.den_w.col_as_slice(r);
-            for ((wi, ni), di) in self.w.col_as_slice_mut(r).iter_mut().zip(num).zip(den) {
-                *wi *= ni / (di + pen).max(TINY);
-            }
-        }
-    }
-
-    /// Frobenius MU for H: `H ← H ⊙ WᵀV / [(WᵀW)H + λ·colsum(W)]`.
-    fn mu_fro_h(&mut self) {
-        let w = self.w.as_ref();
-        matmul(
-            self.num_h.as_mut(),
-            Accum::Replace,
-            w.transpose(),
-            self.v,
-            1.0,
-            Par::Seq,
-        );
-        matmul(
-            self.gram.as_mut(),
-            Accum::Replace,
-            w.transpose(),
-            w,
-            1.0,
-            Par::Seq,
-        );
-        matmul(
-            self.den_h.as_mut(),
-            Accum::Replace,
-            self.gram.as_ref(),
-            self.h.as_ref(),
-            1.0,
-            Par::Seq,
-        );
-        col_sums(w, &mut self.ksum);
-        for j in 0..self.h.ncols() {
-            let num = self.num_h.col_as_slice(j);
-            let den = self.den_h.col_as_slice(j);
-            for (((hr, nr), dr), c) in self
-                .h
-                .col_as_slice_mut(j)
-                .iter_mut()
-                .zip(num)
-                .zip(den)
-                .zip(&self.ksum)
-            {
-                *hr *= nr / (dr + self.lam * c).max(TINY);
+    /// The multiplicative update of `side` from its numerator and (when `with_den`)
+    /// denominator buffers and the penalties `ksum`:
+    /// `F ← F ⊙ num ⊘ max(den + ksum_r, TINY)`, r the rank index (W's column, H's row).
+    fn mu_apply(&mut self, side: Side, with_den: bool) {
+        let (f, num, den) = match side {
+            Side::W => (&mut self.w, &self.num_w, &self.den_w),
+            Side::H => (&mut self.h, &self.num_h, &self.den_h),
+        };
+        let pen = &self.ksum;
+        for j in 0..f.ncols() {
+            let (fj, nj) = (f.col_as_slice_mut(j), num.col_as_slice(j));
+            let dj = if with_den { den.col_as_slice(j) } else { &[] };
+            match side {
+                Side::W => mu_scale(fj, nj, dj, iter::repeat(pen[j])),
+                Side::H => mu_scale(fj, nj, dj, pen.iter().copied()),
             }
         }
     }
@@ -534,30 +484,9 @@ impl<'a> Engine<'a> {
     /// Ding et al. (2006) orthogonal rule: `H ← H ⊙ sqrt( WᵀV / (WᵀV Hᵀ H) )`.
     fn orthogonal_h(&mut self) {
         let w = self.w.as_ref();
-        matmul(
-            self.num_h.as_mut(),
-            Accum::Replace,
-            w.transpose(),
-            self.v,
-            1.0,
-            Par::Seq,
-        );
-        matmul(
-            self.gram.as_mut(),
-            Accum::Replace,
-            self.num_h.as_ref(),
-            self.h.transpose(),
-            1.0,
-            Par::Seq,
-        );
-        matmul(
-            self.den_h.as_mut(),
-            Accum::Replace,
-            self.gram.as_ref(),
-            self.h.as_ref(),
-            1.0,
-            Par::Seq,
-        );
+        product(self.num_h.as_mut(), w.transpose(), self.v);
+        product(self.gram.as_mut(), self.num_h.as_ref(), self.h.transpose());
+        product(self.den_h.as_mut(), self.gram.as_ref(), self.h.as_ref());
         for j in 0..self.h.ncols() {
             let num = self.num_h.col_as_slice(j);
             let den = self.den_h.col_as_slice(j);
@@ -567,137 +496,49 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// HALS for W: for each r, `w_r ← max(0, w_r + (A_r − W B_r − λ‖h_r‖₁)/B_rr)` with
-    /// A = VHᵀ, B = HHᵀ (Cichocki & Phan 2009), columns updated in turn (Gauss–Seidel).
-    fn hals_w(&mut self) {
-        let h = self.h.as_ref();
-        matmul(
-            self.num_w.as_mut(),
-            Accum::Replace,
-            self.v,
-            h.transpose(),
-            1.0,
-            Par::Seq,
-        );
-        matmul(
-            self.gram.as_mut(),
-            Accum::Replace,
-            h,
-            h.transpose(),
-            1.0,
-            Par::Seq,
-        );
-        row_sums(h, &mut self.ksum);
-        hals_sweep(
-            &mut self.w,
-            self.num_w.as_ref(),
-            self.gram.as_ref(),
-            &self.ksum,
-            self.lam,
-            &mut self.mvec,
-        );
+    /// HALS (Cichocki & Phan 2009): for each r in turn (Gauss–Seidel),
+    /// `w_r ← max(0, w_r + (A_r − W B_r − λ‖h_r‖₁)/B_rr)` with A = VHᵀ, B = HHᵀ; H is
+    /// updated likewise on Hᵀ (A = VᵀW, B = WᵀW), so every update runs over a contiguous
+    /// column.
+    fn hals(&mut self, side: Side) {
+        self.fixed_gram(side);
+        let (w, h) = (self.w.as_ref(), self.h.as_ref());
+        match side {
+            Side::W => product(self.num_w.as_mut(), self.v, h.transpose()),
+            Side::H => {
+                product(self.ct.as_mut(), self.v.transpose(), w);
+                transpose_into(h, &mut self.ht);
+            }
+        }
+        self.fixed_sums(side, 1.0);
+        let (f, a, scratch) = match side {
+            Side::W => (&mut self.w, self.num_w.as_ref(), &mut self.mvec),
+            Side::H => (&mut self.ht, self.ct.as_ref(), &mut self.nvec),
+        };
+        hals_sweep(f, a, self.gram.as_ref(), &self.ksum, self.lam, scratch);
+        if let Side::H = side {
+            transpose_into(self.ht.as_ref(), &mut self.h);
+        }
     }
 
-    /// HALS for H, done on Hᵀ so every update runs over a contiguous column.
-    fn hals_h(&mut self) {
-        let w = self.w.as_ref();
-        matmul(
-            self.ct.as_mut(),
-            Accum::Replace,
-            self.v.transpose(),
-            w,
-            1.0,
-            Par::Seq,
-        );
-        matmul(
-            self.gram.as_mut(),
-            Accum::Replace,
-            w.transpose(),
-            w,
-            1.0,
-            Par::Seq,
-        );
-        col_sums(w, &mut self.ksum);
-        transpose_into(self.h.as_ref(), &mut self.ht);
-        hals_sweep(
-            &mut self.ht,
-            self.ct.as_ref(),
-            self.gram.as_ref(),
-            &self.ksum,
-            self.lam,
-            &mut self.nvec,
-        );
-        transpose_into(self.ht.as_ref(), &mut self.h);
-    }
-
-    /// KL coordinate descent for W, one channel (row of V) at a time, on Vᵀ, (WH)ᵀ and Wᵀ
-    /// so that every inner loop runs over contiguous memory.
-    fn cd_kl_w(&mut self) {
-        transpose_into(self.h.as_ref(), &mut self.ht);
-        transpose_into(self.w.as_ref(), &mut self.wt);
-        matmul(
-            self.xt.as_mut(),
-            Accum::Replace,
-            self.ht.as_ref(),
-            self.wt.as_ref(),
-            1.0,
-            Par::Seq,
-        );
-        row_sums(self.h.as_ref(), &mut self.ksum);
-        self.ksum.iter_mut().for_each(|s| *s *= 1.0 + self.lam);
-        cd_sweep(
-            &self.vt,
-            &mut self.xt,
-            &self.ht,
-            &self.ksum,
-            &mut self.wt,
-            self.newton_steps,
-        );
-        transpose_into(self.wt.as_ref(), &mut self.w);
-    }
-
-    /// KL coordinate descent for H, one sample (column of V) at a time.
-    fn cd_kl_h(&mut self) {
-        product(self.x.as_mut(), self.w.as_ref(), self.h.as_ref());
-        col_sums(self.w.as_ref(), &mut self.ksum);
-        self.ksum.iter_mut().for_each(|s| *s *= 1.0 + self.lam);
-        cd_sweep(
-            &self.vc,
-            &mut self.x,
-            &self.w,
-            &self.ksum,
-            &mut self.h,
-            self.newton_steps,
-        );
-    }
-}
-
-/// One coordinate-descent sweep: for each column c of `v`, the k variables `vals[:, c]` are
-/// updated in turn, variable r having the column `a[:, r]` and linear term `lin[r]`, while
-/// `x[:, c]` tracks the model column. Runs the widest SIMD the CPU has, with identical bits
-/// on every path (see [`simd`]).
-fn cd_sweep(
-    v: &Mat<f64>,
-    x: &mut Mat<f64>,
-    a: &Mat<f64>,
-    lin: &[f64],
-    vals: &mut Mat<f64>,
-    steps: usize,
-) {
-    cd_sweep_isa(v, x, a, lin, vals, steps, simd::Isa::Best)
-}
-
-/// [`cd_sweep`] on a chosen instruction set (tests compare them).
-pub(super) fn cd_sweep_isa(
-    v: &Mat<f64>,
-    x: &mut Mat<f64>,
-    a: &Mat<f64>,
-    lin: &[f64],
-    vals: &mut Mat<f64>,
-    steps: usize,
-    isa: simd::Isa,
-) {
-    simd::dispatch(
+    /// KL coordinate descent: for W one channel (row of V) at a time, on Vᵀ, (WH)ᵀ and Wᵀ
+    /// so that every inner loop runs over contiguous memory; for H one sample (column of
+    /// V) at a time.
+    fn cd_kl(&mut self, side: Side) {
+        match side {
+            Side::W => {
+                transpose_into(self.h.as_ref(), &mut self.ht);
+                transpose_into(self.w.as_ref(), &mut self.wt);
+                product(self.xt.as_mut(), self.ht.as_ref(), self.wt.as_ref());
+            }
+            Side::H => product(self.x.as_mut(), self.w.as_ref(), self.h.as_ref()),
+        }
+        self.fixed_sums(side, 1.0 + self.lam);
+        let (v, x, a, vals) = match side {
+            Side::W => (&self.vt, &mut self.xt, &self.ht, &mut self.wt),
+            Side::H => (&self.vc, &mut self.x, &self.w, &mut self.h),
+        };
+        let (lin, steps) = (&self.ksum, self.newton_steps);
         CdSweep {
             v,
             x,
@@ -705,18 +546,32 @@ pub(super) fn cd_sweep_isa(
             lin,
             vals,
             steps,
-        },
-        isa,
-    )
+        }
+        .sweep(simd::Isa::Best);
+        if let Side::W = side {
+            transpose_into(self.wt.as_ref(), &mut self.w);
+        }
+    }
 }
 
-struct CdSweep<'a> {
-    v: &'a Mat<f64>,
-    x: &'a mut Mat<f64>,
-    a: &'a Mat<f64>,
-    lin: &'a [f64],
-    vals: &'a mut Mat<f64>,
-    steps: usize,
+/// One coordinate-descent sweep: for each column c of `v`, the k variables `vals[:, c]` are
+/// updated in turn, variable r having the column `a[:, r]` and linear term `lin[r]`, while
+/// `x[:, c]` tracks the model column.
+pub(super) struct CdSweep<'a> {
+    pub(super) v: &'a Mat<f64>,
+    pub(super) x: &'a mut Mat<f64>,
+    pub(super) a: &'a Mat<f64>,
+    pub(super) lin: &'a [f64],
+    pub(super) vals: &'a mut Mat<f64>,
+    pub(super) steps: usize,
+}
+
+impl CdSweep<'_> {
+    /// Runs the sweep on `isa` (`Best`, the widest SIMD the CPU has, but in tests, which
+    /// compare them): identical bits on every path (see [`simd`]).
+    pub(super) fn sweep(self, isa: simd::Isa) {
+        simd::dispatch(self, isa)
+    }
 }
 
 impl simd::Kernel for CdSweep<'_> {
@@ -729,99 +584,68 @@ impl simd::Kernel for CdSweep<'_> {
     #[inline(always)]
     fn run<S: V8>(self) {
         const B: usize = 4;
-        let n = self.v.ncols();
-        let x = Cols::new(self.x);
-        let h = Cols::new(self.vals);
-        let mut c = 0;
-        while c + B <= n {
-            cd_block::<S, B>(&self.v.as_ref(), x, self.a, self.lin, h, self.steps, c);
-            c += B;
+        let v: Vec<&[f64]> = (0..self.v.ncols())
+            .map(|j| self.v.col_as_slice(j))
+            .collect();
+        let mut x = columns_mut(self.x);
+        let mut h = columns_mut(self.vals);
+        let (v4, v1) = v.as_chunks::<B>();
+        let (x4, x1) = x.as_chunks_mut::<B>();
+        let (h4, h1) = h.as_chunks_mut::<B>();
+        for ((v, x), h) in v4.iter().zip(x4).zip(h4) {
+            cd_block::<S, B>(v, x, h, self.a, self.lin, self.steps);
         }
-        while c < n {
-            cd_block::<S, 1>(&self.v.as_ref(), x, self.a, self.lin, h, self.steps, c);
-            c += 1;
-        }
-    }
-}
-
-/// Raw access to the columns of a matrix that the caller borrows exclusively.
-#[derive(Clone, Copy)]
-struct Cols {
-    ptr: *mut f64,
-    col_stride: isize,
-    nrows: usize,
-}
-
-impl Cols {
-    fn new(a: &mut Mat<f64>) -> Self {
-        let (nrows, col_stride) = (a.nrows(), a.col_stride());
-        Cols {
-            ptr: a.as_ptr_mut(),
-            col_stride,
-            nrows,
-        }
-    }
-
-    /// # Safety
-    /// `j` is in range, the matrix is still exclusively borrowed, and no other live slice
-    /// covers column `j`.
-    #[inline(always)]
-    unsafe fn col<'b>(self, j: usize) -> &'b mut [f64] {
-        unsafe {
-            std::slice::from_raw_parts_mut(
-                self.ptr.offset(j as isize * self.col_stride),
-                self.nrows,
-            )
+        for ((v, x), h) in v1.iter().zip(x1).zip(h1) {
+            let (v, x, h) = (array::from_ref(v), array::from_mut(x), array::from_mut(h));
+            cd_block::<S, 1>(v, x, h, self.a, self.lin, self.steps);
         }
     }
 }
 
-/// Coordinate descent on columns `c0..c0 + B` (see [`CdSweep`]).
+/// The columns of `a` as disjoint mutable slices, borrowed from `a`.
+fn columns_mut(a: &mut Mat<f64>) -> Vec<&mut [f64]> {
+    a.col_iter_mut()
+        .map(|c| {
+            c.try_as_col_major_mut()
+                .expect("column-major")
+                .as_slice_mut()
+        })
+        .collect()
+}
+
+/// Coordinate descent on one block of `B` columns (see [`CdSweep`]).
 #[inline(always)]
 fn cd_block<S: V8, const B: usize>(
-    v: &MatRef<'_, f64>,
-    x: Cols,
+    vs: &[&[f64]; B],
+    xs: &mut [&mut [f64]; B],
+    hs: &mut [&mut [f64]; B],
     a: &Mat<f64>,
     lin: &[f64],
-    h: Cols,
     steps: usize,
-    c0: usize,
 ) {
-    // SAFETY: columns c0..c0 + B are distinct and `CdSweep` holds both matrices mutably for
-    // the whole sweep, so these are the only references to them.
-    let xs: [&mut [f64]; B] = std::array::from_fn(|b| unsafe { x.col(c0 + b) });
-    let hs: [&mut [f64]; B] = std::array::from_fn(|b| unsafe { h.col(c0 + b) });
-    let vs: [&[f64]; B] = std::array::from_fn(|b| col(*v, c0 + b));
-    let m = v.nrows();
-    let split = m - m % LANES;
-    for r in 0..h.nrows {
+    let chunks = a.nrows() / LANES;
+    let vc = simd::Columns::new(*vs, chunks);
+    for r in 0..a.ncols() {
         let ar = a.col_as_slice(r);
+        let (ac, atail) = (simd::Columns::new([ar], chunks), &ar[chunks * LANES..]);
         for _ in 0..steps {
             let mut s1 = [S::splat(0.0); B];
             let mut s2 = [S::splat(0.0); B];
-            for i in (0..split).step_by(LANES) {
-                // SAFETY: i + LANES ≤ split ≤ m = the length of every column.
-                let av = unsafe { S::load(ar.as_ptr().add(i)) };
+            let xc = simd::Columns::<B>::new(array::from_fn(|b| &*xs[b]), chunks);
+            for i in 0..vc.len() {
+                let av = ac.load::<S>(0, i);
                 for b in 0..B {
-                    let (vv, xv) = unsafe {
-                        (
-                            S::load(vs[b].as_ptr().add(i)),
-                            S::load(xs[b].as_ptr().add(i)),
-                        )
-                    };
+                    let (vv, xv) = (vc.load::<S>(b, i), xc.load::<S>(b, i));
                     (s1[b], s2[b]) = grad_hess_step(s1[b], s2[b], vv, xv, av);
                 }
             }
-            if split < m {
+            if !atail.is_empty() {
                 // Tail padded with v = a = 0, x = 1: those lanes add exactly +0.
-                let mut ab = [0.0; LANES];
-                ab[..m - split].copy_from_slice(&ar[split..]);
-                let av = unsafe { S::load(ab.as_ptr()) };
+                let split = chunks * LANES;
+                let av = S::load_padded(atail, 0.0);
                 for b in 0..B {
-                    let (mut vb, mut xb) = ([0.0; LANES], [1.0; LANES]);
-                    vb[..m - split].copy_from_slice(&vs[b][split..]);
-                    xb[..m - split].copy_from_slice(&xs[b][split..]);
-                    let (vv, xv) = unsafe { (S::load(vb.as_ptr()), S::load(xb.as_ptr())) };
+                    let vv = S::load_padded(&vs[b][split..], 0.0);
+                    let xv = S::load_padded(&xs[b][split..], 1.0);
                     (s1[b], s2[b]) = grad_hess_step(s1[b], s2[b], vv, xv, av);
                 }
             }
@@ -832,6 +656,27 @@ fn cd_block<S: V8, const B: usize>(
                 );
                 newton_apply(vs[b], xs[b], ar, lin[r], &mut hs[b][r], g1, g2);
             }
+        }
+    }
+}
+
+/// The stopping rule, checked every `check_every` iterations: the objective `cur` reached
+/// the target, or (from `min_iter` on) fell by less than `tol` relative to `prev`.
+fn stops(cfg: &NmfConfig, it: usize, prev: f64, cur: f64) -> bool {
+    let rel = (prev - cur) / prev.abs().max(TINY);
+    let reached = cfg.target.is_some_and(|t| cur <= t);
+    reached || (it >= cfg.min_iter && rel < cfg.tol)
+}
+
+/// `f ← f ⊙ num ⊘ max(den + pen, TINY)` element-wise, an empty `den` meaning zeros.
+#[inline(always)]
+fn mu_scale(f: &mut [f64], num: &[f64], den: &[f64], pen: impl Iterator<Item = f64>) {
+    let fnp = f.iter_mut().zip(num).zip(pen);
+    if den.is_empty() {
+        fnp.for_each(|((fi, ni), p)| *fi *= ni / p.max(TINY));
+    } else {
+        for (((fi, ni), p), d) in fnp.zip(den) {
+            *fi *= ni / (d + p).max(TINY);
         }
     }
 }
