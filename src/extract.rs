@@ -251,11 +251,21 @@ struct Replicate {
     converged: bool,
 }
 
-/// Run the extraction. `progress` is called once per finished factorization.
+/// What [`extract`] reports while it works (the caller decides what to show).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// One factorization finished.
+    Factorized,
+    /// A step finished, for verbose logs.
+    Detail(String),
+}
+
+/// Run the extraction. `progress` is called once per finished factorization and after
+/// each step (for verbose logs).
 pub fn extract(
     input: &Catalogue,
     cfg: &ExtractConfig,
-    progress: &(dyn Fn() + Sync),
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Extraction, ExtractError> {
     cfg.check()?;
     let mut warnings = Vec::new();
@@ -296,26 +306,22 @@ pub fn extract(
         .par_iter()
         .map(|&(k, r)| {
             let out = replicate(v, k, r, normalization, cfg);
-            progress();
+            progress(Progress::Factorized);
             out
         })
         .collect();
     let nmf_seconds = t0.elapsed().as_secs_f64();
-    crate::log::debug(&format!(
-        "{} factorizations in {nmf_seconds:.1} s; memory {:.0} MB",
-        jobs.len(),
-        crate::log::rss_mb()
-    ));
+    progress(Progress::Detail(format!(
+        "{} factorizations in {nmf_seconds:.1} s",
+        jobs.len()
+    )));
     let mut fits = fits.into_iter();
 
     let mut results = Vec::with_capacity(ranks.len());
     for &k in &ranks {
         let reps: Vec<Replicate> = (&mut fits).take(cfg.replicates).collect::<Result<_, _>>()?;
         results.push(summarize_rank(&cat, k, reps, cfg)?);
-        crate::log::debug(&format!(
-            "rank {k} summarized; memory {:.0} MB",
-            crate::log::rss_mb()
-        ));
+        progress(Progress::Detail(format!("rank {k} summarized")));
     }
 
     let inputs: Vec<RankInput> = results
@@ -555,7 +561,7 @@ mod tests {
                 Mat::from_fn(96, 2, |i, j| (i + j) as f64),
             );
             assert!(matches!(
-                extract(&cat, &c, &|| {}),
+                extract(&cat, &c, &|_| {}),
                 Err(ExtractError::Settings(_))
             ));
         }

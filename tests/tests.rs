@@ -3,6 +3,7 @@
 
 mod util;
 
+mod architecture;
 mod catalogue;
 mod commands;
 mod contract;

@@ -74,6 +74,35 @@ pub(crate) struct FitInfo {
 }
 
 /// `μ = Σ_{j ∈ set} h_j W_j`, floored.
+/// Backtracking line search: from `alpha`, up to `tries` halvings; `step` writes the
+/// trial point into `ws.trial` (which starts as a copy of `h`) and returns the predicted
+/// gain; the first trial whose finite log-likelihood passes `ok(trial, predicted,
+/// current)` replaces `h` (and `ws.mu`, `ll`). Returns whether one did.
+fn backtrack(
+    (d, v, set): (&Dense, &[f64], &[usize]),
+    h: &mut [f64],
+    ws: &mut PoissonWorkspace,
+    ll: &mut f64,
+    (mut alpha, tries): (f64, usize),
+    step: impl Fn(&mut PoissonWorkspace, &[f64], f64) -> f64,
+    ok: impl Fn(f64, f64, f64) -> bool,
+) -> bool {
+    for _ in 0..tries {
+        ws.trial[..].copy_from_slice(&h[..]);
+        let pred = step(ws, h, alpha);
+        expected(d, set, &ws.trial, &mut ws.mu_trial);
+        let lt = kernel(d, v, set, &ws.trial, &ws.mu_trial);
+        if lt.is_finite() && ok(lt, pred, *ll) {
+            h.copy_from_slice(&ws.trial);
+            std::mem::swap(&mut ws.mu, &mut ws.mu_trial);
+            *ll = lt;
+            return true;
+        }
+        alpha *= 0.5;
+    }
+    false
+}
+
 pub(crate) fn expected(d: &Dense, set: &[usize], h: &[f64], mu: &mut [f64]) {
     mu.fill(0.0);
     for &j in set {
@@ -225,9 +254,7 @@ pub(crate) fn fit(
         let mut accepted = false;
         let old = ll;
         if newton_ok {
-            let mut alpha = 1.0;
-            for _ in 0..40 {
-                ws.trial[..].copy_from_slice(&h[..]);
+            let newton = |ws: &mut PoissonWorkspace, h: &[f64], alpha: f64| {
                 let mut pred = 0.0;
                 for a in 0..p {
                     let j = ws.free[a];
@@ -235,17 +262,11 @@ pub(crate) fn fit(
                     pred += ws.grad[j] * (t - h[j]);
                     ws.trial[j] = t;
                 }
-                expected(d, set, &ws.trial, &mut ws.mu_trial);
-                let lt = kernel(d, v, set, &ws.trial, &ws.mu_trial);
-                if lt.is_finite() && lt >= ll + 1e-4 * pred.max(0.0) && lt > ll {
-                    h.copy_from_slice(&ws.trial);
-                    std::mem::swap(&mut ws.mu, &mut ws.mu_trial);
-                    ll = lt;
-                    accepted = true;
-                    break;
-                }
-                alpha *= 0.5;
-            }
+                pred
+            };
+            // Armijo: the gain must reach a fraction of the predicted one
+            let armijo = |lt: f64, pred: f64, ll: f64| lt >= ll + 1e-4 * pred.max(0.0) && lt > ll;
+            accepted = backtrack((d, v, set), h, ws, &mut ll, (1.0, 40), newton, armijo);
         }
         if !accepted {
             // Projected gradient ascent on the free set: unlike EM it can move a zero
@@ -262,23 +283,16 @@ pub(crate) fn fit(
                     .map(|&j| h[j])
                     .fold(0.0, f64::max)
                     .max(n / set.len() as f64);
-                let mut alpha = hmax / gmax;
-                for _ in 0..60 {
-                    ws.trial[..].copy_from_slice(&h[..]);
-                    for &j in ws.free.iter() {
+                let gradient = |ws: &mut PoissonWorkspace, h: &[f64], alpha: f64| {
+                    for k in 0..ws.free.len() {
+                        let j = ws.free[k];
                         ws.trial[j] = (h[j] + alpha * ws.grad[j]).max(0.0);
                     }
-                    expected(d, set, &ws.trial, &mut ws.mu_trial);
-                    let lt = kernel(d, v, set, &ws.trial, &ws.mu_trial);
-                    if lt.is_finite() && lt > ll {
-                        h.copy_from_slice(&ws.trial);
-                        std::mem::swap(&mut ws.mu, &mut ws.mu_trial);
-                        ll = lt;
-                        accepted = true;
-                        break;
-                    }
-                    alpha *= 0.5;
-                }
+                    0.0
+                };
+                let ascent = |lt: f64, _: f64, ll: f64| lt > ll;
+                let start = (hmax / gmax, 60);
+                accepted = backtrack((d, v, set), h, ws, &mut ll, start, gradient, ascent);
             }
         }
         if !accepted {

@@ -6,6 +6,7 @@ use super::reference::ReferenceArgs;
 use clap::Args;
 use mutasig::extract::resample::Normalization;
 use mutasig::extract::{self, ExtractConfig};
+use mutasig::log;
 use mutasig::output::summary::RunInfo;
 use mutasig::output::{OutputDir, extract::write_outputs};
 use mutasig::report::plot::Format;
@@ -107,7 +108,10 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
         cat.n_samples(),
         cfg.replicates
     ));
-    let mut ex = extract::extract(&cat, &cfg, &|| bar.inc(1))?;
+    let mut ex = extract::extract(&cat, &cfg, &|p| match p {
+        extract::Progress::Factorized => bar.inc(1),
+        extract::Progress::Detail(d) => log::debug(&format!("{d}; memory {:.0} MB", log::rss_mb())),
+    })?;
     bar.finish_and_clear();
     ex.warnings.splice(0..0, cat.warnings.iter().cloned());
     ex.warnings.iter().for_each(|w| mutasig::log::warn(w));
