@@ -1230,11 +1230,7 @@ pub fn exposures(
     if samples.is_empty() || signatures.is_empty() {
         return Err(PlotError::Input("no samples or no signatures".into()));
     }
-    check_len("exposures", exposures.len(), samples.len())?;
-    for (i, e) in exposures.iter().enumerate() {
-        check_len(&format!("exposures[{i}]"), e.len(), signatures.len())?;
-        check_finite(&format!("exposures[{i}]"), e)?;
-    }
+    check_grid("exposures", exposures, samples.len(), signatures.len())?;
     let n = samples.len() as u32;
     let per = if n <= 60 {
         (1100 / n).clamp(8, 40)
@@ -1560,6 +1556,16 @@ impl Figure for HeatmapFigure<'_> {
     }
 }
 
+/// `values` must be `rows` rows of `cols` finite numbers.
+fn check_grid(what: &str, values: &[Vec<f64>], rows: usize, cols: usize) -> Result<(), PlotError> {
+    check_len(&format!("{what} rows"), values.len(), rows)?;
+    for (i, r) in values.iter().enumerate() {
+        check_len(&format!("{what} row {i}"), r.len(), cols)?;
+        check_finite(&format!("{what} row {i}"), r)?;
+    }
+    Ok(())
+}
+
 /// Heatmap of a rows × columns matrix of cosine similarities (values clamped to [0, 1] for the
 /// colour, white → dark blue), labelled rows and columns, values printed when cells are big enough.
 pub fn cosine_heatmap(
@@ -1572,11 +1578,7 @@ pub fn cosine_heatmap(
     if rows.is_empty() || cols.is_empty() {
         return Err(PlotError::Input("empty heatmap".into()));
     }
-    check_len("heatmap rows", values.len(), rows.len())?;
-    for (i, r) in values.iter().enumerate() {
-        check_len(&format!("heatmap row {i}"), r.len(), cols.len())?;
-        check_finite(&format!("heatmap row {i}"), r)?;
-    }
+    check_grid("heatmap", values, rows.len(), cols.len())?;
     let cw = (1600 / cols.len() as u32).clamp(8, 52);
     let ch = (900 / rows.len() as u32).clamp(8, 30);
     let auto = (
