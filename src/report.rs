@@ -10,7 +10,12 @@
 pub mod figures;
 pub mod plot;
 
+use crate::assign::Criterion;
+use crate::assign::cohort::AssignSettings;
+use crate::nmf::Objective;
 use crate::output::columns;
+use crate::output::summary::{Details, ExtractSummary, Input, SCHEMA_VERSION, Summary};
+use crate::read::reference::ReferenceChoice;
 use crate::report::plot::Format;
 use figures::FigKind;
 use serde::Serialize;
@@ -123,8 +128,10 @@ impl Matrix {
 /// Everything read from an output folder (absent optional files are `None`).
 #[derive(Debug, Clone)]
 pub(crate) struct Folder {
-    /// Parsed `summary.json`.
-    pub summary: Json,
+    /// `summary.json`, typed: what the report says about the run comes from here.
+    pub summary: Summary,
+    /// `summary.json` as written, for the table that lists every parameter.
+    pub summary_json: Json,
     /// `extract` or `assign` (or whatever the summary says).
     pub command: String,
     /// Channels × samples counts.
@@ -253,18 +260,23 @@ impl Folder {
     pub fn load(dir: &Path) -> Result<Folder, ReportError> {
         let text = read_opt(dir, "summary.json")?
             .ok_or_else(|| ReportError::Missing(dir.join("summary.json")))?;
-        let summary: Json = serde_json::from_str(&text).map_err(|e| ReportError::Parse {
+        let parse_error = |e: serde_json::Error| ReportError::Parse {
             file: "summary.json".into(),
-            message: e.to_string(),
-        })?;
-        let command = summary
-            .get("command")
-            .and_then(Json::as_str)
-            .ok_or_else(|| ReportError::Parse {
-                file: "summary.json".into(),
-                message: "no \"command\" string".into(),
-            })?
-            .to_string();
+            message: format!(
+                "not a mutasig summary of schema {SCHEMA_VERSION} ({e}); rerun the command \
+                 with mutasig {} to write one",
+                crate::VERSION
+            ),
+        };
+        let summary_json: Json = serde_json::from_str(&text).map_err(parse_error)?;
+        let summary: Summary = serde_json::from_value(summary_json.clone()).map_err(parse_error)?;
+        let command = match &summary.details {
+            Details::Extract(_) => "extract",
+            Details::Assign(_) => "assign",
+            Details::Decompose(_) => "assign --decompose",
+            Details::Simulate(_) => "simulate",
+        }
+        .to_string();
         let matrix = |name: &str| -> Result<Option<Matrix>, ReportError> {
             read_opt(dir, name)?
                 .map(|t| parse_matrix(name, &t))
@@ -277,6 +289,7 @@ impl Folder {
         };
         Ok(Folder {
             summary,
+            summary_json,
             command,
             catalogue: matrix("catalogue.tsv")?,
             signatures: matrix("signatures.tsv")?,
@@ -301,20 +314,52 @@ impl Folder {
                 }
             }
         }
-        self.summary
-            .get("selected_rank")
-            .and_then(Json::as_u64)
-            .map(|k| k as usize)
+        self.extraction().map(|e| e.selected_rank)
     }
 
-    /// A parameter looked up in `parameters`, then `settings`, then the summary's top level.
-    pub fn param(&self, key: &str) -> Option<&Json> {
-        ["parameters", "settings"]
-            .iter()
-            .filter_map(|s| self.summary.get(s))
-            .find_map(|o| o.get(key))
-            .or_else(|| self.summary.get(key))
-            .filter(|v| !v.is_null())
+    /// The input, samples and reference (every command but `simulate`).
+    pub fn input(&self) -> Option<&Input> {
+        match &self.summary.details {
+            Details::Extract(e) => Some(&e.input),
+            Details::Assign(a) => Some(&a.input),
+            Details::Decompose(d) => Some(&d.input),
+            Details::Simulate(_) => None,
+        }
+    }
+
+    /// What `extract` wrote about its run.
+    pub fn extraction(&self) -> Option<&ExtractSummary> {
+        match &self.summary.details {
+            Details::Extract(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The selection settings of `assign`.
+    pub fn assignment(&self) -> Option<&AssignSettings> {
+        match &self.summary.details {
+            Details::Assign(a) => Some(&a.parameters.selection),
+            _ => None,
+        }
+    }
+
+    /// `--cosmic`, `--genome`, `--exome` of `assign` (with or without `--decompose`).
+    pub fn reference_choice(&self) -> Option<&ReferenceChoice> {
+        match &self.summary.details {
+            Details::Assign(a) => Some(&a.parameters.reference),
+            Details::Decompose(d) => Some(&d.parameters.reference),
+            _ => None,
+        }
+    }
+
+    /// The seed of the run's random streams.
+    pub fn seed(&self) -> Option<u64> {
+        match &self.summary.details {
+            Details::Extract(e) => Some(e.parameters.extract.seed),
+            Details::Assign(a) => Some(a.parameters.selection.seed),
+            Details::Simulate(s) => Some(s.parameters.seed),
+            Details::Decompose(_) => None,
+        }
     }
 
     /// Total mutations per sample (fit_quality, else exposures, else catalogue), keyed by name.
@@ -732,27 +777,25 @@ fn ranks_tried(f: &Folder) -> Option<(usize, usize, usize)> {
             return Some((*a, *b, ks.len()));
         }
     }
-    let a = f.param("min_rank").and_then(Json::as_u64)?;
-    let b = f.param("max_rank").and_then(Json::as_u64)?;
-    Some((a as usize, b as usize, (b.saturating_sub(a) + 1) as usize))
+    let p = &f.extraction()?.parameters.extract;
+    let (a, b) = (p.min_rank, p.max_rank);
+    Some((a, b, b.saturating_sub(a) + 1))
 }
 
-fn param_text(f: &Folder, key: &str) -> Option<String> {
-    f.param(key).map(json_text).filter(|s| !s.is_empty())
+/// A number as summary.json writes it.
+fn number_text(x: f64) -> String {
+    json_text(&Json::from(x))
 }
 
 /// The ready-to-paste methods paragraph, built from what summary.json and the tables contain.
 fn methods(f: &Folder) -> String {
     use crate::read::table::plural;
-    let version = param_text(f, "version").unwrap_or_else(|| "(unknown version)".into());
-    let tool = param_text(f, "tool").unwrap_or_else(|| "mutasig".into());
+    let (version, tool) = (&f.summary.version, &f.summary.tool);
     let samples = f
-        .summary
-        .get("samples")
-        .and_then(Json::as_u64)
-        .map(|n| n as usize)
+        .input()
+        .map(|i| i.samples)
         .or_else(|| f.exposures.as_ref().map(|e| e.rows.len()));
-    let context = param_text(f, "context");
+    let context = f.input().map(|i| i.context.clone());
     let cohort = match (samples, &context) {
         (Some(n), Some(c)) => format!(
             "{} ({c} mutation catalogue)",
@@ -763,11 +806,11 @@ fn methods(f: &Folder) -> String {
         (None, None) => "the input catalogue".into(),
     };
     let mut p = Vec::new();
-    if f.command == "extract" {
-        let objective = param_text(f, "objective").map(|o| match o.to_ascii_lowercase().as_str() {
-            "kl" => "generalized Kullback–Leibler (Poisson) objective".to_string(),
-            "frobenius" => "squared Frobenius-norm objective".to_string(),
-            _ => format!("{o} objective"),
+    if let Some(e) = f.extraction() {
+        let settings = &e.parameters.extract;
+        let objective = Some(match settings.nmf.objective {
+            Objective::KullbackLeibler => "generalized Kullback–Leibler (Poisson) objective",
+            Objective::Frobenius => "squared Frobenius-norm objective",
         });
         p.push(format!(
             "Mutational signatures were extracted de novo from {cohort} with {tool} (version {version}) by non-negative matrix factorization (NMF; Lee & Seung, 1999){}.",
@@ -779,23 +822,17 @@ fn methods(f: &Folder) -> String {
                 "Ranks {a} to {b} ({n} rank{}) were tried",
                 if n == 1 { "" } else { "s" }
             ));
-            if let Some(r) = param_text(f, "replicates") {
-                s.push_str(&format!(" with {r} NMF replicates per rank"));
-                match f.param("resample").and_then(Json::as_bool) {
-                    Some(true) => s.push_str(" on bootstrap-resampled catalogues"),
-                    Some(false) => s.push_str(" from independent random initializations"),
-                    None => {}
-                }
-            }
+            let r = settings.replicates;
+            s.push_str(&format!(" with {r} NMF replicates per rank"));
+            s.push_str(match settings.resample {
+                true => " on bootstrap-resampled catalogues",
+                false => " from independent random initializations",
+            });
             s.push_str("; the replicate solutions of each rank were clustered into consensus signatures whose stability was measured by silhouette width (Alexandrov et al., 2013; Islam et al., 2022), alongside the cophenetic correlation of the consensus matrix (Brunet et al., 2004).");
             p.push(s);
         }
         if let Some(k) = f.selected_rank() {
-            let reason = f
-                .summary
-                .get("selection")
-                .and_then(|s| s.get("reason"))
-                .and_then(Json::as_str);
+            let reason = Some(e.selection.reason.as_str());
             p.push(match reason {
                 Some(r) => format!(
                     "{k} signatures were selected ({}).",
@@ -805,21 +842,19 @@ fn methods(f: &Folder) -> String {
             });
         }
         if f.cosmic.is_some() || f.stats.is_some() {
-            let reference = param_text(f, "reference");
+            let reference = Some(&e.input.reference);
             p.push(format!(
                 "The de novo signatures were compared with the COSMIC reference signatures{} (Alexandrov et al., 2020) by cosine similarity and decomposed into reference signatures where no single one matched.",
                 reference.map(|r| format!(" ({r})")).unwrap_or_default()
             ));
         }
     } else {
-        let mut reference = param_text(f, "reference").unwrap_or_default();
+        let mut reference = f.input().map(|i| i.reference.clone()).unwrap_or_default();
+        let choice = f.reference_choice();
         let extra: Vec<String> = [
-            param_text(f, "cosmic_version").map(|v| format!("COSMIC {v}")),
-            param_text(f, "genome"),
-            f.param("exome")
-                .and_then(Json::as_bool)
-                .filter(|e| *e)
-                .map(|_| "exome".to_string()),
+            choice.map(|c| format!("COSMIC {}", c.version.name())),
+            choice.map(|c| c.genome.name().to_string()),
+            choice.filter(|c| c.exome).map(|_| "exome".to_string()),
         ]
         .into_iter()
         .flatten()
@@ -831,13 +866,11 @@ fn methods(f: &Folder) -> String {
                 reference = format!("{reference}; {}", extra.join(", "));
             }
         }
-        let criterion = param_text(f, "criterion").map(|c| c.to_ascii_lowercase());
-        let how = match criterion.as_deref() {
-            Some("likelihood") => {
+        let how = match f.assignment().map(|a| a.criterion) {
+            Some(Criterion::LikelihoodRatio) => {
                 "by likelihood-based refitting with forward and backward selection of signatures (likelihood-ratio test of the Poisson fit; Jin et al., 2024)".to_string()
             }
-            Some("l2") => "by non-negative least squares with forward and backward selection of signatures (relative L2 error criterion)".to_string(),
-            Some(c) => format!("by refitting with signature selection ({c} criterion)"),
+            Some(Criterion::RelativeL2) => "by non-negative least squares with forward and backward selection of signatures (relative L2 error criterion)".to_string(),
             None => "by refitting".to_string(),
         };
         p.push(format!(
@@ -848,50 +881,55 @@ fn methods(f: &Folder) -> String {
                 format!(" ({reference})")
             }
         ));
-        let th: Vec<String> = [("add_threshold", "add"), ("remove_threshold", "remove")]
-            .iter()
-            .filter_map(|(k, l)| param_text(f, k).map(|v| format!("{l} threshold {v}")))
+        let th: Vec<String> = f
+            .assignment()
+            .map(|a| [("add", a.add_threshold), ("remove", a.remove_threshold)])
+            .into_iter()
+            .flatten()
+            .map(|(l, v)| format!("{l} threshold {}", number_text(v)))
             .collect();
         if !th.is_empty() {
             p.push(format!("Selection thresholds: {}.", th.join(", ")));
         }
-        if let Some(b) = f
-            .param("bootstrap")
-            .and_then(Json::as_u64)
-            .filter(|b| *b > 0)
-        {
+        if let Some(b) = f.assignment().map(|a| a.bootstrap).filter(|b| *b > 0) {
             p.push(format!(
                 "95% percentile intervals of the exposures were obtained from {b} bootstrap resamples of each catalogue."
             ));
         }
     }
-    if let Some(seed) = param_text(f, "seed") {
+    if let Some(seed) = f.seed() {
         p.push(format!("The random seed was {seed}."));
     }
     p.join(" ")
 }
 
 fn overview(f: &Folder) -> Vec<(String, String)> {
-    let mut o = vec![("Command".to_string(), f.command.clone())];
-    for (k, label) in [
-        ("tool", "Tool"),
-        ("version", "Version"),
-        ("input", "Input"),
-        ("input_sha256", "Input SHA-256"),
-        ("context", "Context"),
-        ("samples", "Samples"),
-        ("reference", "Reference"),
-        ("cosmic_version", "COSMIC version"),
-        ("genome", "Genome"),
-        ("exome", "Exome"),
-        ("selected_rank", "Selected rank"),
-    ] {
-        if let Some(v) = f.summary.get(k).filter(|v| !v.is_null()) {
-            o.push((label.into(), json_text(v)));
-        }
+    let s = &f.summary;
+    let mut o = vec![
+        ("Command".to_string(), f.command.clone()),
+        ("Tool".into(), s.tool.clone()),
+        ("Version".into(), s.version.clone()),
+    ];
+    if let Some(i) = f.input() {
+        o.push(("Input".into(), i.input.clone()));
+        o.push(("Input SHA-256".into(), i.input_sha256.clone()));
+        o.push(("Context".into(), i.context.clone()));
+        o.push(("Samples".into(), i.samples.to_string()));
+        o.push(("Reference".into(), i.reference.clone()));
     }
-    if let Some(d) = f.summary.get("dropped_samples").and_then(Json::as_array) {
-        o.push(("Dropped samples".into(), d.len().to_string()));
+    if let Some(c) = f.reference_choice() {
+        o.push(("COSMIC version".into(), c.version.name().into()));
+        o.push(("Genome".into(), c.genome.name().into()));
+        o.push(("Exome".into(), c.exome.to_string()));
+    }
+    if let Some(e) = f.extraction() {
+        o.push(("Selected rank".into(), e.selected_rank.to_string()));
+    }
+    if let Some(i) = f.input() {
+        o.push((
+            "Dropped samples".into(),
+            i.dropped_samples.len().to_string(),
+        ));
     }
     if let Some(s) = &f.signatures {
         o.push(("Signatures".into(), s.cols.len().to_string()));
@@ -900,16 +938,11 @@ fn overview(f: &Folder) -> Vec<(String, String)> {
 }
 
 fn warnings(f: &Folder) -> Vec<String> {
-    let mut w: Vec<String> = f
-        .summary
-        .get("warnings")
-        .and_then(Json::as_array)
-        .map(|a| a.iter().map(json_text).collect())
-        .unwrap_or_default();
-    if let Some(d) = f.summary.get("dropped_samples").and_then(Json::as_array)
+    let mut w: Vec<String> = f.summary.warnings.clone();
+    if let Some(d) = f.input().map(|i| &i.dropped_samples)
         && !d.is_empty()
     {
-        let names: Vec<String> = d.iter().take(MAX_LISTED_DROPPED).map(json_text).collect();
+        let names: Vec<String> = d.iter().take(MAX_LISTED_DROPPED).cloned().collect();
         let more = d.len().saturating_sub(MAX_LISTED_DROPPED);
         let msg = format!(
             "{} sample(s) dropped (no mutations): {}{}",
@@ -926,9 +959,9 @@ fn warnings(f: &Folder) -> Vec<String> {
         }
     }
     if let (Some(req), Some((_, tried, _))) = (
-        f.param("max_rank").and_then(Json::as_u64),
+        f.extraction().map(|e| e.parameters.extract.max_rank),
         f.ranks.as_ref().and_then(|_| ranks_tried(f)),
-    ) && (tried as u64) < req
+    ) && tried < req
     {
         w.push(format!(
             "ranks capped: --max-rank {req} was requested, ranks up to {tried} were tried"
@@ -949,21 +982,13 @@ fn render_folder(f: &Folder) -> Result<String, ReportError> {
         rank_figure: None,
         rank_table: f.ranks.as_ref().map(|t| text_table("rank-table", t, false)),
         selected_rank: f.selected_rank().map(|k| k.to_string()),
-        reason: f
-            .summary
-            .get("selection")
-            .and_then(|s| s.get("reason"))
-            .map(json_text),
+        reason: f.extraction().map(|e| e.selection.reason.clone()),
         candidates: f
-            .summary
-            .get("selection")
-            .and_then(|s| s.get("candidates"))
-            .map(json_text),
+            .extraction()
+            .map(|e| json_text(&serde_json::json!(e.selection.candidates))),
         comparisons: f
-            .summary
-            .get("selection")
-            .and_then(|s| s.get("comparisons"))
-            .and_then(|c| json_table("comparisons", c)),
+            .extraction()
+            .and_then(|e| json_table("comparisons", &serde_json::json!(e.selection.comparisons))),
         signatures: Vec::new(),
         heatmap: None,
         cosmic_table: f
@@ -1059,16 +1084,13 @@ fn render_folder(f: &Folder) -> Result<String, ReportError> {
             .collect();
         ctx.exposure_table = Some(HtmlTable::new("exposure-table", headers, rows, true));
     }
-    if let Some(p) = f
-        .summary
-        .get("parameters")
-        .or_else(|| f.summary.get("settings"))
-    {
+    // every parameter as written, including ones this version does not know
+    if let Some(p) = f.summary_json.get("parameters") {
         flatten("", p, &mut ctx.parameters);
     }
-    for k in ["include", "exclude", "decomposition"] {
+    for k in ["decomposition"] {
         if let Some(v) = f
-            .summary
+            .summary_json
             .get(k)
             .filter(|v| !v.is_null() && !v.as_array().is_some_and(|a| a.is_empty()))
         {
@@ -1267,31 +1289,48 @@ pub(crate) mod tests {
         }
         let summary = if o.command == "extract" {
             serde_json::json!({
-                "tool": "mutasig", "version": "0.1.0", "command": "extract",
+                "schema_version": 1, "tool": "mutasig", "version": "0.1.0", "command": "extract",
                 "input": "cohort.tsv", "input_sha256": "ab12", "context": "SBS96",
-                "samples": o.samples, "dropped_samples": ["empty_1", "<b>bold</b>"],
+                "samples": o.samples + 2, "samples_used": o.samples,
+                "dropped_samples": ["empty_1", "<b>bold</b>"],
+                "reference": "COSMIC v3.4 SBS96 GRCh37",
                 "warnings": ["dropped 2 sample(s) with no mutations: empty_1, <b>bold</b>"],
                 "parameters": {"min_rank": 1, "max_rank": o.k + 5, "replicates": 100,
-                    "resample": true, "objective": "kl", "seed": 7, "tolerance": 1e-6,
-                    "normalization": "gmm", "reference": "COSMIC v3.4 GRCh37",
-                    "selection": {"stability": 0.8, "alpha": 0.05}},
+                    "resample": true, "normalization": "gmm", "objective": "kl",
+                    "solver": "auto", "init": "random", "mu_warmup": 50, "extrapolate": true,
+                    "tolerance": 1e-6, "max_iter": 20000,
+                    "selection": {"min_stability_mean": 0.8, "min_stability_min": 0.2, "alpha": 0.05},
+                    "consensus": {"restarts": 20, "max_passes": 50}, "seed": 7,
+                    "cosmic": "v3.4", "genome": "GRCh37", "exome": false, "signatures": null},
+                "normalization_applied": "cap:9600",
+                "decomposition": {"criterion": "l2", "add_threshold": 0.05,
+                    "remove_threshold": 0.01, "pseudo_count": 5000.0,
+                    "matched_threshold": 0.95, "decomposed_threshold": 0.9},
                 "selected_rank": o.k,
-                "selection": {"reason": "largest rank with stability_min >= 0.2 not worse than k-1 <p>",
+                "selection": {"selected": o.k, "fallback": false,
+                    "reason": "largest rank with stability_min >= 0.2 not worse than k-1 <p>",
                     "candidates": [o.k - 1, o.k],
-                    "comparisons": [{"a": o.k - 1, "b": o.k, "p_value": 0.01}]},
+                    "comparisons": [{"k": o.k - 1, "reference_k": o.k, "u": 12.0,
+                        "p_value": 0.01, "median_error": 0.2, "reference_median_error": 0.1,
+                        "significantly_worse": true}]},
+                "ranks": [],
+                "outputs": ["signatures.tsv"],
                 "run": {"command_line": ["mutasig", "extract", "cohort.tsv", "-o", "out"],
                     "threads": 2, "seconds": 12.5}
             })
         } else {
             serde_json::json!({
-                "tool": "mutasig", "version": "0.1.0", "command": "assign",
-                "input": "cohort.tsv", "input_sha256": "ab12", "reference": "COSMIC_v3.4_SBS_GRCh37.txt",
-                "cosmic_version": "v3.4", "genome": "GRCh37", "exome": false,
-                "include": [], "exclude": ["SBS25"],
-                "settings": {"criterion": "Likelihood", "add_threshold": 0.05,
+                "schema_version": 1, "tool": "mutasig", "version": "0.1.0", "command": "assign",
+                "input": "cohort.tsv", "input_sha256": "ab12", "context": "SBS96",
+                "reference": "COSMIC_v3.4_SBS_GRCh37.txt",
+                "parameters": {"criterion": "likelihood", "add_threshold": 0.05,
                     "remove_threshold": 0.01, "background": ["SBS1", "SBS5"],
-                    "groups": [], "bootstrap": if o.ci { 100 } else { 0 }, "seed": 3},
-                "samples": o.samples, "dropped_samples": [], "warnings": [],
+                    "groups": [], "bootstrap": if o.ci { 100 } else { 0 }, "seed": 3,
+                    "overdispersion": true, "min_l2_gain": 0.0,
+                    "include": [], "exclude": ["SBS25"],
+                    "cosmic": "v3.4", "genome": "GRCh37", "exome": false, "signatures": null},
+                "samples": o.samples, "samples_used": o.samples, "dropped_samples": [],
+                "warnings": [], "outputs": ["exposures.tsv"],
                 "run": {"command_line": ["mutasig", "assign"], "threads": 2, "seconds": 1.0}
             })
         };
@@ -1497,7 +1536,14 @@ pub(crate) mod tests {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(
             d.path().join("summary.json"),
-            r#"{"command":"assign","parameters":{"zeta":{"x":1},"alpha":"<i>"}}"#,
+            r#"{"schema_version":1,"tool":"mutasig","version":"0.1.0","command":"assign",
+                "input":"x.tsv","input_sha256":"00","context":"SBS96","reference":"r",
+                "samples":0,"samples_used":0,"dropped_samples":[],"warnings":[],"outputs":[],
+                "run":{"command_line":[],"threads":1,"seconds":0.0},
+                "parameters":{"criterion":"l2","add_threshold":0.05,"remove_threshold":0.01,
+                "background":[],"groups":[],"bootstrap":0,"seed":1,"overdispersion":false,
+                "min_l2_gain":0.0,"include":[],"exclude":[],"cosmic":"v3.6","genome":"GRCh37",
+                "exome":false,"signatures":null,"zeta":{"x":1},"alpha":"<i>"}}"#,
         )
         .unwrap();
         let html = render(d.path()).unwrap();
