@@ -7,3 +7,4 @@ pub mod context;
 pub mod inspect;
 pub mod reference;
 pub mod table;
+pub mod written;

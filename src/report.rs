@@ -16,6 +16,7 @@ use crate::nmf::Objective;
 use crate::output::columns;
 use crate::output::summary::{Details, ExtractSummary, Input, SCHEMA_VERSION, Summary};
 use crate::read::reference::ReferenceChoice;
+pub(crate) use crate::read::written::{Matrix, Table, parse_matrix, parse_table};
 use crate::report::plot::Format;
 use figures::FigKind;
 use serde::Serialize;
@@ -77,51 +78,12 @@ pub enum ReportError {
     Template(#[from] minijinja::Error),
 }
 
-/// A tab-separated table kept as text (header plus rows of equal width).
-#[derive(Debug, Clone)]
-pub(crate) struct Table {
-    /// Column names.
-    pub header: Vec<String>,
-    /// Rows, each as long as the header.
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    /// Index of a column by case-insensitive name.
-    pub fn col(&self, name: &str) -> Option<usize> {
-        self.header
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-    }
-    /// Cell of row `r` in column `name`.
-    pub fn get(&self, r: usize, name: &str) -> Option<&str> {
-        self.col(name).map(|c| self.rows[r][c].as_str())
-    }
-    /// Numeric cell (`NA`, empty or unparsable = NaN).
-    pub fn num(&self, r: usize, name: &str) -> f64 {
-        self.get(r, name).map(parse_num).unwrap_or(f64::NAN)
-    }
-    /// Row whose first column equals `label`.
-    pub fn row_of(&self, label: &str) -> Option<usize> {
-        self.rows.iter().position(|r| r[0] == label)
-    }
-}
-
-/// A numeric table: row labels (first column), column labels (header), `values[row][col]`.
-#[derive(Debug, Clone)]
-pub(crate) struct Matrix {
-    /// First-column labels.
-    pub rows: Vec<String>,
-    /// Header labels after the first.
-    pub cols: Vec<String>,
-    /// Values, row-major.
-    pub values: Vec<Vec<f64>>,
-}
-
-impl Matrix {
-    /// Column `j` as a vector.
-    pub fn column(&self, j: usize) -> Vec<f64> {
-        self.values.iter().map(|r| r[j]).collect()
+impl From<crate::read::written::ParseError> for ReportError {
+    fn from(e: crate::read::written::ParseError) -> Self {
+        ReportError::Parse {
+            file: e.file,
+            message: e.message,
+        }
     }
 }
 
@@ -155,11 +117,6 @@ pub(crate) struct Folder {
     pub reference: Option<Matrix>,
 }
 
-/// Parses a number; `NA`, empty and garbage become NaN (optional statistics may be missing).
-pub(crate) fn parse_num(s: &str) -> f64 {
-    s.trim().parse::<f64>().unwrap_or(f64::NAN)
-}
-
 /// A file of the folder, if present, read up to the input limit (a link to an endless
 /// file must not exhaust memory).
 fn read_opt(dir: &Path, name: &str) -> Result<Option<String>, ReportError> {
@@ -185,74 +142,6 @@ fn read_opt(dir: &Path, name: &str) -> Result<Option<String>, ReportError> {
         });
     }
     Ok(Some(text))
-}
-
-/// Parses tab-separated text with a header row; every row must be as wide as the header.
-pub(crate) fn parse_table(file: &str, text: &str) -> Result<Table, ReportError> {
-    let err = |message: String| ReportError::Parse {
-        file: file.to_string(),
-        message,
-    };
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let (_, head) = lines.next().ok_or_else(|| err("empty file".into()))?;
-    let header: Vec<String> = head
-        .trim_start_matches('\u{feff}')
-        .split('\t')
-        .map(str::to_string)
-        .collect();
-    let mut rows = Vec::new();
-    for (i, l) in lines {
-        let r: Vec<String> = l.split('\t').map(str::to_string).collect();
-        if r.len() != header.len() {
-            return Err(err(format!(
-                "line {}: {} fields, header has {}",
-                i + 1,
-                r.len(),
-                header.len()
-            )));
-        }
-        rows.push(r);
-    }
-    Ok(Table { header, rows })
-}
-
-/// Parses a numeric table; every value must be a finite number.
-pub(crate) fn parse_matrix(file: &str, text: &str) -> Result<Matrix, ReportError> {
-    let t = parse_table(file, text)?;
-    if t.header.len() < 2 {
-        return Err(ReportError::Parse {
-            file: file.into(),
-            message: "no value columns".into(),
-        });
-    }
-    let mut values = Vec::with_capacity(t.rows.len());
-    for r in t.rows.iter() {
-        let mut v = Vec::with_capacity(r.len() - 1);
-        for (j, cell) in r[1..].iter().enumerate() {
-            let x = parse_num(cell);
-            if !x.is_finite() {
-                return Err(ReportError::Parse {
-                    file: file.into(),
-                    message: format!(
-                        "row '{}' column '{}': '{}' is not a finite number",
-                        r[0],
-                        t.header[j + 1],
-                        cell
-                    ),
-                });
-            }
-            v.push(x);
-        }
-        values.push(v);
-    }
-    Ok(Matrix {
-        rows: t.rows.into_iter().map(|mut r| r.swap_remove(0)).collect(),
-        cols: t.header[1..].to_vec(),
-        values,
-    })
 }
 
 impl Folder {
@@ -281,11 +170,13 @@ impl Folder {
             read_opt(dir, name)?
                 .map(|t| parse_matrix(name, &t))
                 .transpose()
+                .map_err(ReportError::from)
         };
         let table = |name: &str| -> Result<Option<Table>, ReportError> {
             read_opt(dir, name)?
                 .map(|t| parse_table(name, &t))
                 .transpose()
+                .map_err(ReportError::from)
         };
         Ok(Folder {
             summary,

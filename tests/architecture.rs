@@ -39,9 +39,15 @@ fn library_files() -> Vec<(String, String)> {
             }
             let text = std::fs::read_to_string(&p).unwrap();
             let code = match text.find("#[cfg(test)]\nmod tests") {
-                Some(i) => text[..i].to_string(),
-                None => text,
+                Some(i) => &text[..i],
+                None => &text,
             };
+            // comments (doc links included) import nothing
+            let code: String = code
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .map(|l| format!("{l}\n"))
+                .collect();
             Some((rel, code))
         })
         .collect()

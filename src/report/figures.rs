@@ -1,8 +1,9 @@
 //! Every figure of a mutasig output folder, drawn from the folder's files with [`crate::report::plot`].
 
 use crate::numeric::cosine;
+use crate::read::written::{parse_matrix, parse_num, parse_table};
 use crate::report::plot::{self, ExposureScale, Format, RankPoint, saturate, saturating_sum};
-use crate::report::{Folder, ReportError, parse_matrix, parse_num, parse_table};
+use crate::report::{Folder, ReportError};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
