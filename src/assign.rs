@@ -28,9 +28,13 @@ pub mod poisson;
 use crate::assign::nnls::{NnlsError, NnlsWorkspace, gram, gram_sq_residual, nnls_gram};
 use crate::numeric::{NonNegative, fit_quality, multinomial_resample, quantile};
 use crate::settings::{Interval, SettingsError, show};
+use clap::ValueEnum;
 use faer::{Mat, MatRef};
 use poisson::{Dense, PoissonWorkspace};
 use rayon::prelude::*;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::Serialize;
 
 pub use poisson::multinomial_loglik;
 
@@ -114,17 +118,7 @@ pub enum AssignError {
 }
 
 /// How the improvement of a fit is measured during selection.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-    schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ValueEnum, JsonSchema)]
 pub enum Criterion {
     /// `2·Δ log L` of the Poisson/multinomial maximum-likelihood fit.
     #[serde(rename = "likelihood")]

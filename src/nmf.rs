@@ -26,8 +26,12 @@ mod solve;
 #[cfg(test)]
 mod tests;
 
+use clap::ValueEnum;
 use faer::{Mat, MatRef, Par};
 use rayon::prelude::*;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::Serialize;
 
 use crate::numeric::NonNegative;
 use crate::rng::{ChaCha8Rng, Purpose, stream};
@@ -44,16 +48,7 @@ const TINY: f64 = 1e-300;
 
 /// The divergence minimized between V and W·H.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-    schemars::JsonSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ValueEnum, JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Objective {
@@ -68,16 +63,7 @@ pub enum Objective {
 
 /// The update rule used to minimize the objective.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-    schemars::JsonSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ValueEnum, JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Solver {
@@ -109,16 +95,7 @@ pub enum Solver {
 
 /// How starting factors are chosen.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-    schemars::JsonSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ValueEnum, JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Init {

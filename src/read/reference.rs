@@ -6,7 +6,10 @@
 
 use crate::read::context::Context;
 use crate::read::table::{self, TableError, ValueKind};
+use clap::ValueEnum;
 use faer::Mat;
+use schemars::JsonSchema;
+use serde::Deserialize;
 use serde::Serialize;
 
 /// A set of signatures: each column a probability distribution over the channels.
@@ -23,17 +26,7 @@ pub struct SignatureSet {
 }
 
 /// COSMIC catalogue version.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    clap::ValueEnum,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ValueEnum, Deserialize, JsonSchema)]
 pub enum CosmicVersion {
     /// COSMIC v3.4 (2023).
     #[value(name = "v3.4", alias = "3.4")]
@@ -46,17 +39,7 @@ pub enum CosmicVersion {
 }
 
 /// Reference genome build.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    clap::ValueEnum,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ValueEnum, Deserialize, JsonSchema)]
 pub enum Genome {
     /// GRCh37 / hg19 (the default).
     #[value(name = "GRCh37", alias = "grch37", alias = "hg19")]
