@@ -9,12 +9,14 @@ use faer::MatRef;
 pub mod assign;
 pub mod extract;
 mod folder;
+pub mod parquet;
 pub mod simulate;
 pub mod summary;
 pub use folder::{
     FileTarget, MANIFEST, OutputDir, add_to_manifest, may_overwrite, remove_unfinished,
     write_atomic,
 };
+pub use parquet::TableFormat;
 
 /// Problems writing outputs.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +137,15 @@ pub enum OutputError {
         column: String,
         /// The value.
         value: String,
+    },
+    /// A Parquet table could not be built.
+    #[error("{path}: {source}")]
+    Parquet {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        #[source]
+        source: parquet::ParquetError,
     },
     /// An I/O failure.
     #[error("{path}: cannot write: {source}")]

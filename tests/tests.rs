@@ -6,6 +6,7 @@ mod util;
 mod catalogue;
 mod commands;
 mod fuzz;
+mod parquet;
 mod plots;
 mod report;
 mod settings;
