@@ -9,12 +9,14 @@ use faer::MatRef;
 pub mod assign;
 pub mod extract;
 mod folder;
+pub mod parquet;
 pub mod simulate;
 pub mod summary;
 pub use folder::{
     FileTarget, MANIFEST, OutputDir, add_to_manifest, may_overwrite, remove_unfinished,
     write_atomic,
 };
+pub use parquet::TableFormat;
 
 /// Column names that mean the same thing in every table that has them
 /// (`signature_stats.tsv`, `cosmic_decomposition.tsv`); writers and readers use these.
@@ -158,6 +160,15 @@ pub enum OutputError {
         column: String,
         /// The value.
         value: String,
+    },
+    /// A Parquet table could not be built.
+    #[error("{path}: {source}")]
+    Parquet {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        #[source]
+        source: parquet::ParquetError,
     },
     /// An I/O failure.
     #[error("{path}: cannot write: {source}")]

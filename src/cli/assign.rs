@@ -7,7 +7,7 @@ use clap::Args;
 use mutasig::assign::Criterion;
 use mutasig::assign::cohort::{self, AssignOptions};
 use mutasig::output::assign::{self as write, Request};
-use mutasig::output::{OutputDir, json};
+use mutasig::output::{OutputDir, TableFormat, json};
 use mutasig::report::plot::Format;
 use std::path::PathBuf;
 
@@ -60,6 +60,9 @@ pub struct AssignArgs {
     /// Likelihood criterion: do not scale the thresholds by the sample's overdispersion.
     #[arg(long)]
     no_overdispersion: bool,
+    /// Also write exposures (and --bootstrap intervals) as Parquet long tables.
+    #[arg(long, value_enum, default_value = "tsv", conflicts_with = "decompose")]
+    format: TableFormat,
     /// Bootstrap replicates for 95% intervals, 0 (none) to 10000.
     #[arg(long, default_value_t = 0)]
     bootstrap: usize,
@@ -116,6 +119,7 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
         choice: &choice,
         include: &a.include,
         exclude: &a.exclude,
+        format: a.format,
     };
     if a.decompose.is_some() {
         let target = (a.output.as_path(), a.force, inputs.as_slice());
@@ -131,7 +135,7 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
     let result = cohort::assign(&cat, &reference, cfg, a.bootstrap, g.seed)?;
     warnings.extend(result.dropped_note());
     warnings.iter().for_each(|w| mutasig::log::warn(w));
-    write::write_assignment(&result, &out)?;
+    write::write_assignment(&result, &out, a.format)?;
     let summary = write::assign_summary(&req, &result, settings, warnings, run_info(start));
     out.write("summary.json", json(&summary).as_bytes())?;
     if !a.no_plots {

@@ -8,7 +8,7 @@ use mutasig::extract::resample::Normalization;
 use mutasig::extract::{self, ExtractConfig};
 use mutasig::log;
 use mutasig::output::summary::RunInfo;
-use mutasig::output::{OutputDir, extract::write_outputs};
+use mutasig::output::{OutputDir, TableFormat, extract::write_outputs};
 use mutasig::report::plot::Format;
 use std::path::PathBuf;
 
@@ -20,7 +20,7 @@ pub struct ExtractArgs {
     /// Format of the figures in plots/ (the report always inlines its own).
     #[arg(long, value_enum, default_value = "svg")]
     plot_format: Format,
-    /// Catalogue file (TSV/CSV, optionally .gz; `-` for standard input).
+    /// Catalogue file (TSV/CSV, optionally .gz; `-` for standard input; or .parquet).
     input: String,
     /// Output folder (must not exist or be empty, unless --force).
     #[arg(short, long)]
@@ -28,6 +28,9 @@ pub struct ExtractArgs {
     /// Replace an existing output folder.
     #[arg(long)]
     force: bool,
+    /// Also write the exposures as a Parquet long table (exposures.parquet).
+    #[arg(long, value_enum, default_value = "tsv")]
+    format: TableFormat,
     /// Smallest rank tried (not above --max-rank).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     min_rank: u32,
@@ -122,7 +125,16 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
     };
     let input = (a.input.as_str(), text.sha256.as_str());
     let dcfg = Default::default();
-    write_outputs(&out, &ex, input, (&reference, &choice), &dcfg, &cfg, run)?;
+    let settings = (&cfg, a.format);
+    write_outputs(
+        &out,
+        &ex,
+        input,
+        (&reference, &choice),
+        &dcfg,
+        settings,
+        run,
+    )?;
     if !a.no_plots {
         mutasig::report::add_to(&out, a.plot_format)?;
     }

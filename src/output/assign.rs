@@ -1,18 +1,24 @@
 //! The files `assign`, `assign --decompose` and `compare` write.
 
+use super::parquet::{self, LongColumn};
 use super::summary::{
     AssignParameters, AssignSummary, DecomposeParameters, DecomposeSummary, Details, Input,
     RunInfo, Summary,
 };
-use super::{OutputDir, OutputError, Tsv, fmt_float, matrix_tsv};
+use super::{OutputDir, OutputError, TableFormat, Tsv, fmt_float, matrix_tsv};
 use crate::assign::DecomposeConfig;
 use crate::assign::cohort::{AssignSettings, Assignment};
 use crate::matching;
 use crate::read::reference::{ReferenceChoice, SignatureSet};
 
 /// Write `signatures.tsv`, `catalogue.tsv`, `exposures.tsv`, `fit_quality.tsv` and
-/// (bootstrapped) `exposures_ci.tsv` of an assignment.
-pub fn write_assignment(this: &Assignment, out: &OutputDir) -> Result<(), OutputError> {
+/// (bootstrapped) `exposures_ci.tsv` of an assignment; with [`TableFormat::Parquet`] also
+/// `exposures.parquet` and (bootstrapped) `exposures_ci.parquet`.
+pub fn write_assignment(
+    this: &Assignment,
+    out: &OutputDir,
+    format: TableFormat,
+) -> Result<(), OutputError> {
     let (names, counts) = this.exposure_counts();
     let used = this.used_signatures();
     let labels = this.catalogue.context.labels();
@@ -52,6 +58,10 @@ pub fn write_assignment(this: &Assignment, out: &OutputDir) -> Result<(), Output
         )
         .as_bytes(),
     )?;
+    if format == TableFormat::Parquet {
+        let bytes = parquet::exposures_parquet(&this.catalogue.samples, &names, counts.as_ref());
+        write_parquet(out, "exposures.parquet", bytes)?;
+    }
     let totals = this.catalogue.totals();
     let rows: Vec<super::FitRow<'_>> = this
         .fits
@@ -84,9 +94,20 @@ pub fn write_assignment(this: &Assignment, out: &OutputDir) -> Result<(), Output
             "upper",
             "selected_fraction",
         ]);
+        let mut ci = CiColumns::default();
         for (j, b) in boot.iter().enumerate() {
             for s in 0..this.reference.len() {
                 if this.fits[j].exposures[s] > 0.0 || b.selected_fraction[s] > 0.0 {
+                    ci.push(
+                        &this.catalogue.samples[j],
+                        &this.reference.names[s],
+                        [
+                            this.fits[j].exposures[s],
+                            b.lower[s],
+                            b.upper[s],
+                            b.selected_fraction[s],
+                        ],
+                    );
                     t.row_str(&[
                         this.catalogue.samples[j].clone(),
                         this.reference.names[s].clone(),
@@ -99,8 +120,55 @@ pub fn write_assignment(this: &Assignment, out: &OutputDir) -> Result<(), Output
             }
         }
         out.write("exposures_ci.tsv", t.finish().as_bytes())?;
+        if format == TableFormat::Parquet {
+            write_parquet(out, "exposures_ci.parquet", ci.parquet())?;
+        }
     }
     Ok(())
+}
+
+/// Write Parquet bytes into the folder, or say which file could not be built.
+pub(crate) fn write_parquet(
+    out: &OutputDir,
+    name: &str,
+    bytes: Result<Vec<u8>, parquet::ParquetError>,
+) -> Result<(), OutputError> {
+    let bytes = bytes.map_err(|source| OutputError::Parquet {
+        path: name.to_string(),
+        source,
+    })?;
+    out.write(name, &bytes)
+}
+
+/// The columns of `exposures_ci.parquet`: those of `exposures_ci.tsv`, numbers unrounded.
+#[derive(Default)]
+struct CiColumns {
+    sample: Vec<String>,
+    signature: Vec<String>,
+    /// estimate, lower, upper, selected_fraction
+    numbers: [Vec<f64>; 4],
+}
+
+impl CiColumns {
+    fn push(&mut self, sample: &str, signature: &str, numbers: [f64; 4]) {
+        self.sample.push(sample.to_string());
+        self.signature.push(signature.to_string());
+        for (column, v) in self.numbers.iter_mut().zip(numbers) {
+            column.push(v);
+        }
+    }
+
+    fn parquet(&self) -> Result<Vec<u8>, parquet::ParquetError> {
+        let [estimate, lower, upper, fraction] = &self.numbers;
+        parquet::long_table_parquet(&[
+            ("sample", LongColumn::Str(&self.sample)),
+            ("signature", LongColumn::Str(&self.signature)),
+            ("estimate", LongColumn::F64(estimate)),
+            ("lower", LongColumn::F64(lower)),
+            ("upper", LongColumn::F64(upper)),
+            ("selected_fraction", LongColumn::F64(fraction)),
+        ])
+    }
 }
 
 /// Decompose every column of `signatures` into `reference`, as `cosmic_decomposition.tsv`.
@@ -157,6 +225,8 @@ pub struct Request<'a> {
     pub include: &'a [String],
     /// `--exclude`.
     pub exclude: &'a [String],
+    /// `--format` (assign only).
+    pub format: TableFormat,
 }
 
 /// `summary.json` of `assign CATALOGUE`.
@@ -176,6 +246,12 @@ pub fn assign_summary(
     if a.bootstrap.is_some() {
         outputs.push("exposures_ci.tsv");
     }
+    if req.format == TableFormat::Parquet {
+        outputs.push("exposures.parquet");
+        if a.bootstrap.is_some() {
+            outputs.push("exposures_ci.parquet");
+        }
+    }
     let details = AssignSummary {
         input: Input {
             input: req.input.to_string(),
@@ -191,6 +267,7 @@ pub fn assign_summary(
             include: req.include.to_vec(),
             exclude: req.exclude.to_vec(),
             reference: req.choice.clone(),
+            format: req.format,
         },
     };
     Summary::new(Details::Assign(details), warnings, &outputs, run)

@@ -3,7 +3,7 @@
 use super::summary::{
     Details, ExtractParameters, ExtractSummary, Input, RankSummary, RunInfo, Summary,
 };
-use super::{OutputDir, OutputError, Tsv, columns, fmt_float, matrix_tsv};
+use super::{OutputDir, OutputError, TableFormat, Tsv, columns, fmt_float, matrix_tsv};
 use crate::assign::{DecomposeConfig, Decomposition, DecompositionStatus};
 use crate::extract::{ExtractConfig, Extraction, RankResult, decompose_all};
 use crate::numeric::{fit_quality, median, reconstruct, round_conserving_sums};
@@ -216,10 +216,11 @@ pub fn write_outputs(
     input: (&str, &str),
     reference: (&SignatureSet, &ReferenceChoice),
     dcfg: &DecomposeConfig,
-    cfg: &ExtractConfig,
+    settings: (&ExtractConfig, TableFormat),
     run: RunInfo,
 ) -> Result<(), OutputError> {
     let (reference, choice) = reference;
+    let (cfg, format) = settings;
     let sel = ex.selected();
     for r in &ex.ranks {
         let d = decompose_all(r.signatures.as_ref(), reference, dcfg)?;
@@ -232,6 +233,15 @@ pub fn write_outputs(
         )?;
         if r.k == sel.k {
             write_rank(out, "", ex, r, Some((&d, reference)))?;
+            if format == TableFormat::Parquet {
+                let counts = round_conserving_sums(&r.exposures);
+                let bytes = super::parquet::exposures_parquet(
+                    &ex.catalogue.samples,
+                    &r.names,
+                    counts.as_ref(),
+                );
+                super::assign::write_parquet(out, "exposures.parquet", bytes)?;
+            }
             // the COSMIC signatures that match or explain the solution, for plots and users
             let mut used: Vec<usize> = d
                 .iter()
@@ -285,6 +295,7 @@ pub fn write_outputs(
         parameters: ExtractParameters {
             extract: cfg.clone(),
             reference: choice.clone(),
+            format,
         },
         normalization_applied: ex.normalization,
         decomposition: dcfg.clone(),
@@ -307,10 +318,14 @@ pub fn write_outputs(
             })
             .collect(),
     };
+    let mut outputs = OUTPUTS.to_vec();
+    if format == TableFormat::Parquet {
+        outputs.insert(4, "exposures.parquet");
+    }
     let summary = Summary::new(
         Details::Extract(Box::new(details)),
         ex.warnings.clone(),
-        &OUTPUTS,
+        &outputs,
         run,
     );
     // summary.json last: its presence marks a complete folder

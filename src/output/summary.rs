@@ -12,6 +12,7 @@ use crate::assign::cohort::AssignSettings;
 use crate::extract::ExtractConfig;
 use crate::extract::rank::RankSelection;
 use crate::extract::resample::Normalization;
+use crate::output::TableFormat;
 use crate::read::reference::ReferenceChoice;
 use crate::simulate::SimConfig;
 use schemars::JsonSchema;
@@ -135,6 +136,10 @@ pub struct ExtractParameters {
     /// `--cosmic`, `--genome`, `--exome`, `--signatures`.
     #[serde(flatten)]
     pub reference: ReferenceChoice,
+    /// `--format`: `tsv`, or `parquet` for Parquet copies of the long tables (`tsv` when
+    /// absent, as in folders written before the option).
+    #[serde(default)]
+    pub format: TableFormat,
 }
 
 /// One rank's statistics (`rank_selection.tsv` has them too).
@@ -185,6 +190,9 @@ pub struct AssignParameters {
     /// `--cosmic`, `--genome`, `--exome`, `--signatures`.
     #[serde(flatten)]
     pub reference: ReferenceChoice,
+    /// `--format`, as for extract.
+    #[serde(default)]
+    pub format: TableFormat,
 }
 
 /// `assign --decompose SIGNATURES`.

@@ -1,4 +1,5 @@
-//! Reading labelled matrices (catalogues and signature sets) from text tables.
+//! Reading labelled matrices (catalogues and signature sets) from text tables, and from
+//! Parquet files.
 //!
 //! Accepted: the SigProfiler matrix layout (first column the channel label, one column
 //! per sample or signature), COSMIC's download layout (`Type` = `C>A`, `Subtype` = `ACA`),
@@ -12,6 +13,15 @@
 //!
 //! Input is read as a stream and refused past [`MAX_INPUT_BYTES`] of (decompressed) text;
 //! counts are refused above [`MAX_COUNT`], the largest integer a 64-bit float holds exactly.
+//!
+//! A file whose name ends in `.parquet` ([`is_parquet`]) is read as Parquet (through
+//! polars, whole): the label column is the pandas index named in the file's `pandas`
+//! metadata, else a column named `__index_level_0__`, else the first text column; it comes
+//! first, the other columns follow in file order, and the rows then go through the same
+//! checks as the lines of a text table, with the same messages. A message's "line" counts
+//! the header as line 1, as in the same table written as TSV. Numbers are checked as
+//! their shortest decimal text (integers exactly), text cells as in a text table, empty
+//! (null) cells are refused. Parquet is not read from standard input.
 
 use crate::read::context::{Context, sbs96_from_parts};
 use faer::Mat;
@@ -291,6 +301,15 @@ pub enum TableError {
         /// What is wrong, quoting the value (already escaped).
         problem: String,
     },
+    /// A Parquet input that cannot be read as a table (not Parquet, no label column,
+    /// a sample column that is neither numbers nor text, Parquet on standard input).
+    #[error("{}: {reason}", Esc(.path))]
+    Parquet {
+        /// File name as given.
+        path: String,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// A probability column that does not sum to 1.
     #[error(
         "{}: column '{}' sums to {sum:.6}, not 1 (±0.001); signature columns must be probability distributions",
@@ -481,6 +500,12 @@ pub fn read_text(path: &str) -> Result<SourceText, TableError> {
 }
 
 fn read_text_limited(path: &str, limit: u64) -> Result<SourceText, TableError> {
+    if is_parquet(path) {
+        // binary: kept whole for [`parse`], hashed as it is
+        let bytes = read_source_limited(path, limit)?;
+        let sha256 = hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        return Ok(SourceText { bytes, sha256 });
+    }
     stream_text(path, limit, &mut |_, _| {})
 }
 
@@ -510,10 +535,19 @@ fn stream_text(
     };
     let mut hasher = sha2::Sha256::new();
     let mut strip = CommentStripper::default();
+    let mut head = Vec::with_capacity(PARQUET_MAGIC.len());
     pump(path, limit, &mut |chunk, offset| {
         hasher.update(chunk);
+        let more = (PARQUET_MAGIC.len() - head.len()).min(chunk.len());
+        head.extend_from_slice(&chunk[..more]);
         let before = strip.out.len();
-        strip.feed(chunk, offset).map_err(unreadable)?;
+        strip
+            .feed(chunk, offset)
+            .map_err(|reason| match head == PARQUET_MAGIC {
+                // binary data starting like Parquet: say how to read it
+                true => parquet::misnamed(path),
+                false => unreadable(reason),
+            })?;
         lines(&mut strip.out, before);
         Ok(())
     })?;
@@ -633,6 +667,15 @@ impl CommentStripper {
     }
 }
 
+/// The first (and last) four bytes of every Parquet file.
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+
+/// Whether `path` names a Parquet file: its name ends in `.parquet` (any case); never
+/// standard input.
+pub fn is_parquet(path: &str) -> bool {
+    path != "-" && path.to_ascii_lowercase().ends_with(".parquet")
+}
+
 /// Read and validate a table from a file (`-` = standard input).
 pub fn read(path: &str, kind: ValueKind) -> Result<LabelledMatrix, TableError> {
     let text = read_text(path)?;
@@ -709,6 +752,34 @@ impl<'a> Field<'a> {
     fn is_blank(&self) -> bool {
         let t = self.raw.trim();
         t.is_empty() || t == "\"\""
+    }
+}
+
+/// One cell of a row as [`Scan`] reads it: a field of a text line, or a Parquet value.
+trait Cell<'a> {
+    /// The cell's text, as [`parse_cell`] reads it (and as messages quote it).
+    fn value(&self) -> Cow<'a, str>;
+    /// Whether the cell is empty.
+    fn is_blank(&self) -> bool;
+    /// The value, when it is certain to pass every check of `kind` unchanged (the common
+    /// cell, read without the general checks); `None` sends the text to [`parse_cell`].
+    fn quick(&self, kind: ValueKind) -> Option<f64>;
+}
+
+impl<'a> Cell<'a> for Field<'a> {
+    fn value(&self) -> Cow<'a, str> {
+        Field::value(self)
+    }
+
+    fn is_blank(&self) -> bool {
+        Field::is_blank(self)
+    }
+
+    fn quick(&self, kind: ValueKind) -> Option<f64> {
+        match kind {
+            ValueKind::Counts if !self.quoted => plain_count(self.raw).map(|n| n as f64),
+            _ => None,
+        }
     }
 }
 
@@ -910,6 +981,11 @@ impl<'p> Scan<'p> {
             self.header = Some(Vec::new());
             return;
         };
+        self.set_header(header);
+    }
+
+    /// The header's column names, as split from the first line (or from a Parquet schema).
+    fn set_header(&mut self, header: Vec<String>) {
         let header: Vec<String> = header.into_iter().map(|s| s.trim().to_string()).collect();
         self.header_trailing_blank = header.iter().rev().take_while(|h| h.is_empty()).count();
         self.unnamed = vec![None; self.header_trailing_blank];
@@ -922,6 +998,16 @@ impl<'p> Scan<'p> {
     }
 
     fn row(&mut self, no: usize, line: &str) {
+        self.cells(no, fields(line, self.sep));
+    }
+
+    /// One data row given as its cells (the fields of a text line, or the values of one
+    /// row of a Parquet table): every cell goes through the same checks.
+    fn cells<'a, C: Cell<'a>>(
+        &mut self,
+        no: usize,
+        cells: impl Iterator<Item = Result<C, UnclosedQuote>>,
+    ) {
         let full_width = self.header.as_ref().map_or(0, Vec::len);
         let value_end = full_width - self.header_trailing_blank;
         let r = self.rows.len();
@@ -932,12 +1018,12 @@ impl<'p> Scan<'p> {
             return;
         }
         self.row_values.clear();
-        let mut label0: Cow<'_, str> = Cow::Borrowed("");
-        let mut label1: Cow<'_, str> = Cow::Borrowed("");
+        let mut label0: Cow<'a, str> = Cow::Borrowed("");
+        let mut label1: Cow<'a, str> = Cow::Borrowed("");
         let mut count = 0;
         let mut trailing_blank = 0;
         let mut nonzero = false;
-        for f in fields(line, self.sep) {
+        for f in cells {
             let Ok(f) = f else {
                 self.failed = Some(TableError::UnterminatedQuote {
                     path: self.path.to_string(),
@@ -975,10 +1061,9 @@ impl<'p> Scan<'p> {
                 continue;
             }
             let j = k - self.label_cols;
-            let text = f.value();
-            let parsed = match plain_count(&text) {
-                Some(n) if self.kind == ValueKind::Counts => Ok(n as f64),
-                _ => parse_cell(&text, self.kind),
+            let parsed = match f.quick(self.kind) {
+                Some(v) => Ok(v),
+                None => parse_cell(&f.value(), self.kind),
             };
             let v = match parsed {
                 Ok(v) => v,
@@ -1233,8 +1318,16 @@ fn channels(
     Ok((context, row_of_channel, order))
 }
 
-/// Parse and validate table text. `path` is only used in messages.
+/// Parse and validate table text. `path` is only used in messages, and to tell a Parquet
+/// file: the bytes of a file whose name ends in `.parquet` ([`is_parquet`]) are read as
+/// Parquet, with the same checks and messages (see the module documentation).
 pub fn parse(path: &str, bytes: &[u8], kind: ValueKind) -> Result<LabelledMatrix, TableError> {
+    if is_parquet(path) {
+        return parquet::parse(path, bytes, kind);
+    }
+    if bytes.starts_with(PARQUET_MAGIC) && std::str::from_utf8(bytes).is_err() {
+        return Err(parquet::misnamed(path));
+    }
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
         return Err(TableError::Unreadable {
             path: path.to_string(),
@@ -1260,13 +1353,20 @@ pub fn parse(path: &str, bytes: &[u8], kind: ValueKind) -> Result<LabelledMatrix
     for (i, line) in text.split('\n').enumerate() {
         scan.line(i + 1, line);
     }
+    assemble(scan)
+}
+
+/// The checks that need the whole table, then the values in canonical channel order.
+fn assemble(mut scan: Scan<'_>) -> Result<LabelledMatrix, TableError> {
+    let (path, kind) = (scan.path, scan.kind);
     let layout = scan.finish()?;
     let Values::Matrix { values, .. } = scan.sink else {
         unreachable!("parse fills a matrix")
     };
     let ncols = layout.names.len();
     // every row of a table that passed the checks was stored: such a table has two bytes
-    // of text per value at least, so its matrix was within `max_cells` (see Values::Matrix)
+    // of text per value at least, so its matrix was within `max_cells` (see Values::Matrix;
+    // a Parquet table has no bound there)
     let mut values = values.expect("a table that passes every check fits in half its text");
     // Rows into the context's canonical order, one column at a time.
     let n = layout.order.len();
@@ -1321,8 +1421,11 @@ pub struct CountSummary {
 /// one line and the number of samples, not the table. `Ok(None)` in the one case the
 /// totals could differ from [`crate::Catalogue::totals`] in the last bit (rows out of
 /// channel order and a sample above 2^53 mutations, where the order of the float sums
-/// matters): read the catalogue instead.
+/// matters), and for a Parquet file (read whole): read the catalogue instead.
 pub fn summarize_counts(path: &str) -> Result<Option<CountSummary>, TableError> {
+    if is_parquet(path) {
+        return Ok(None);
+    }
     let sink = Values::Totals {
         sums: Vec::new(),
         exact: Vec::new(),
@@ -1512,5 +1615,6 @@ fn parse_cell(cell: &str, kind: ValueKind) -> Result<f64, String> {
     Ok(if v == 0.0 { 0.0 } else { v })
 }
 
+mod parquet;
 #[cfg(test)]
 mod tests;
