@@ -33,10 +33,12 @@ pub struct AssignArgs {
     /// Only these signatures or groups (comma-separated; each must match a signature).
     #[arg(long, value_delimiter = ',')]
     include: Vec<String>,
-    /// Leave out these signatures or groups (e.g. APOBEC,Artifact; each must match a
-    /// signature).
+    /// Leave out these signatures or groups (e.g. APOBEC,Tobacco; each must match a signature).
     #[arg(long, value_delimiter = ',')]
     exclude: Vec<String>,
+    /// Also fit COSMIC's possible sequencing artefacts (SBS27, SBS43, SBS45-60, SBS95), left out by default.
+    #[arg(long)]
+    include_artefacts: bool,
     /// Background signatures kept in every fit (default SBS1,SBS5 for SBS96; each must be
     /// in the reference).
     #[arg(long, value_delimiter = ',', conflicts_with = "no_background")]
@@ -122,8 +124,12 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
         return super::decompose::run(target, &req, &candidates, &text.bytes, start);
     }
     let cat = mutasig::Catalogue::parse(path, &text.bytes)?;
-    let reference =
-        cohort::reference_for(&choice, &candidates, cat.context)?.select(&a.include, &a.exclude)?;
+    let lists = (
+        a.include.as_slice(),
+        a.exclude.as_slice(),
+        a.include_artefacts,
+    );
+    let (reference, excl) = cohort::fit_reference(&choice, &candidates, cat.context, lists)?;
     let (cfg, mut warnings) = cohort::selection_config(&reference, &opts)?;
     warnings.splice(0..0, cat.warnings.iter().cloned());
     let out = OutputDir::create(&a.output, a.force, &inputs)?;
@@ -132,7 +138,7 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
     warnings.extend(result.dropped_note());
     warnings.iter().for_each(|w| mutasig::log::warn(w));
     write::write_assignment(&result, &out)?;
-    let summary = write::assign_summary(&req, &result, settings, warnings, run_info(start));
+    let summary = write::assign_summary(&req, &result, settings, excl, warnings, run_info(start));
     out.write("summary.json", json(&summary).as_bytes())?;
     if !a.no_plots {
         mutasig::report::add_to(&out, a.plot_format)?;

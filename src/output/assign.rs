@@ -164,6 +164,7 @@ pub fn assign_summary(
     req: &Request<'_>,
     a: &Assignment,
     selection: AssignSettings,
+    excluded_artefacts: Vec<String>,
     warnings: Vec<String>,
     run: RunInfo,
 ) -> Summary {
@@ -190,6 +191,7 @@ pub fn assign_summary(
             selection,
             include: req.include.to_vec(),
             exclude: req.exclude.to_vec(),
+            excluded_artefacts,
             reference: req.choice.clone(),
         },
     };
