@@ -332,6 +332,39 @@ pub fn reference_for(
     }
 }
 
+/// The group of COSMIC's possible sequencing artefacts (SBS27, SBS43, SBS45–SBS60, SBS95),
+/// left out of `assign` unless `--include-artefacts` is given.
+pub const ARTEFACT_GROUP: &str = "Artifact";
+
+/// The reference `assign` fits: the set of `context` ([`reference_for`]) restricted to
+/// `include` minus `exclude`, and, unless `include_artefacts` (`--include-artefacts`), minus COSMIC's possible
+/// sequencing artefacts ([`ARTEFACT_GROUP`]) not named in `include`. Returns the set and
+/// the names of the artefact signatures it left out (for `summary.json`).
+pub fn fit_reference(
+    choice: &crate::read::reference::ReferenceChoice,
+    candidates: &[SignatureSet],
+    context: crate::Context,
+    (include, exclude, include_artefacts): (&[String], &[String], bool),
+) -> Result<(SignatureSet, Vec<String>), crate::read::reference::ReferenceError> {
+    let set = reference_for(choice, candidates, context)?.select(include, exclude)?;
+    if include_artefacts {
+        return Ok((set, Vec::new()));
+    }
+    let asked = set.resolve(include)?;
+    let artefacts: Vec<String> = crate::read::reference::group_members(ARTEFACT_GROUP, &set.names)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| {
+            set.index(n)
+                .is_some_and(|j| include.is_empty() || !asked.contains(&j))
+        })
+        .collect();
+    if artefacts.is_empty() || artefacts.len() == set.len() {
+        return Ok((set, Vec::new()));
+    }
+    Ok((set.select(&[], &artefacts)?, artefacts))
+}
+
 /// Build the selection config for `reference` from checked options: background by name
 /// (a missing default background signature is reported, not fatal), connected groups
 /// whose members are all present, thresholds.

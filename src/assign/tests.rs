@@ -155,14 +155,14 @@ fn background_survives_every_removal_round() {
     };
     let refit = Refitter::new(w.as_ref(), cfg).unwrap();
     let mut work = Work::new(96, 30);
-    let mut trace = Vec::new();
+    let mut trace = Trace::default();
     let fit = refit.fit_with(&v, refit.rule(), &mut work, Some(&mut trace));
-    let rounds = trace.iter().filter(|(added, _)| !added).count();
+    let rounds = trace.steps.iter().filter(|(added, _)| !added).count();
     assert!(
         rounds >= 3,
         "expected a removal round after each addition: {trace:?}"
     );
-    for (_, set) in &trace {
+    for (_, set) in &trace.steps {
         assert!(
             set.contains(&0) && set.contains(&4),
             "background lost in {set:?}"
@@ -203,11 +203,11 @@ fn connected_groups_enter_together() {
     };
     let refit = Refitter::new(w.as_ref(), cfg).unwrap();
     let mut work = Work::new(96, 30);
-    let mut trace = Vec::new();
+    let mut trace = Trace::default();
     refit.fit_with(&v, refit.rule(), &mut work, Some(&mut trace));
     let mut prev: Vec<usize> = Vec::new();
     let mut saw_group = false;
-    for (added, set) in &trace {
+    for (added, set) in &trace.steps {
         if *added {
             let new: Vec<usize> = set.iter().copied().filter(|j| !prev.contains(j)).collect();
             if new.iter().any(|j| group.contains(j)) {
@@ -461,4 +461,48 @@ fn max_signatures_caps_the_selection_and_names_map_to_defaults() {
     assert_eq!(cfg.background, vec![0, 2]);
     assert_eq!(cfg.groups, vec![vec![3, 4], vec![5, 6]]);
     assert_eq!(cfg.add_threshold, DEFAULT_L2_ADD);
+}
+
+/// Issue #12: SBS3 (cosine 0.79 with the background SBS5) was never refitted for the
+/// BRCA1 carrier PD3905a because the screen froze the other exposures. With the efficient
+/// score it is refitted in full (and enters) no later than the step after APOBEC enters.
+#[test]
+fn pd3905a_sbs3_is_refitted_after_apobec_enters() {
+    use crate::read::catalogue::Catalogue;
+    use crate::read::reference::{CosmicVersion, Genome, load_bundled};
+    let cat = Catalogue::read("examples/breast21_wgs_sbs96.tsv").unwrap();
+    let all = load_bundled(CosmicVersion::V3_6, Genome::GRCh37, false, cat.context).unwrap();
+    let reference = all
+        .select(&[], &[cohort::ARTEFACT_GROUP.to_string()])
+        .unwrap();
+    let cfg = AssignConfig::for_reference(&reference.names, Criterion::LikelihoodRatio);
+    let refit = Refitter::new(reference.matrix.as_ref(), cfg).unwrap();
+    let s = cat.samples.iter().position(|n| n == "PD3905a").unwrap();
+    let v: Vec<f64> = cat.counts.col(s).iter().copied().collect();
+    let idx = |n: &str| reference.index(n).unwrap();
+    let (sbs2, sbs13, sbs3) = (idx("SBS2"), idx("SBS13"), idx("SBS3"));
+    let mut work = Work::new(reference.matrix.nrows(), reference.len());
+    let mut trace = Trace::default();
+    let fit = refit.fit_with(&v, refit.rule(), &mut work, Some(&mut trace));
+    // the forward step after APOBEC (SBS2 + SBS13) entered
+    let after_apobec = trace
+        .refitted
+        .iter()
+        .position(|(set, _)| set.contains(&sbs2) && set.contains(&sbs13))
+        .expect("APOBEC entered");
+    // SBS3 was refitted in full at that step or before it (with the efficient score it
+    // is the first signature to enter; the frozen screen ranked it 6th after APOBEC)
+    let first_sbs3 = trace
+        .refitted
+        .iter()
+        .position(|(_, refitted)| refitted.contains(&sbs3))
+        .expect("SBS3 never refitted");
+    assert!(first_sbs3 <= after_apobec, "{:?}", trace.refitted);
+    assert!(
+        trace.refitted[after_apobec].0.contains(&sbs3)
+            || trace.refitted[after_apobec].1.contains(&sbs3),
+        "{:?}",
+        trace.refitted
+    );
+    assert!(fit.exposures[sbs3] > 0.1 * v.iter().sum::<f64>(), "{fit:?}");
 }

@@ -2,9 +2,9 @@
 
 use super::common::{run_info, usage};
 use super::reference::ReferenceArgs;
+use super::selection::SelectionArgs;
 use anyhow::Result;
 use clap::Args;
-use mutasig::assign::Criterion;
 use mutasig::assign::cohort::{self, AssignOptions};
 use mutasig::output::assign::{self as write, Request};
 use mutasig::output::{OutputDir, TableFormat, json};
@@ -33,33 +33,14 @@ pub struct AssignArgs {
     /// Only these signatures or groups (comma-separated; each must match a signature).
     #[arg(long, value_delimiter = ',')]
     include: Vec<String>,
-    /// Leave out these signatures or groups (e.g. APOBEC,Artifact; each must match a
-    /// signature).
+    /// Leave out these signatures or groups (e.g. APOBEC,Tobacco; each must match a signature).
     #[arg(long, value_delimiter = ',')]
     exclude: Vec<String>,
-    /// Background signatures kept in every fit (default SBS1,SBS5 for SBS96; each must be
-    /// in the reference).
-    #[arg(long, value_delimiter = ',', conflicts_with = "no_background")]
-    background: Option<Vec<String>>,
-    /// No background signatures.
+    /// Also fit COSMIC's possible sequencing artefacts (SBS27, SBS43, SBS45-60, SBS95), left out by default.
     #[arg(long)]
-    no_background: bool,
-    /// Selection criterion: likelihood ratio (default) or the relative L2 rule of SigProfilerAssignment.
-    #[arg(long, value_enum, default_value = "likelihood")]
-    criterion: Criterion,
-    /// Improvement needed to add a signature (default: 10 for likelihood, 0.05 for l2; likelihood thresholds are multiplied by the sample's overdispersion). Likelihood: finite ≥ 0; l2: in [0, 1).
-    #[arg(long)]
-    add_threshold: Option<f64>,
-    /// Loss below which a signature is removed (default: 7 for likelihood, 0.01 for l2); same range as --add-threshold, and not above it.
-    #[arg(long)]
-    remove_threshold: Option<f64>,
-    /// Likelihood criterion: minimum decrease of the relative L2 error for a signature to
-    /// enter (effect size next to significance; 0 = significance alone), in [0, 1).
-    #[arg(long)]
-    min_l2_gain: Option<f64>,
-    /// Likelihood criterion: do not scale the thresholds by the sample's overdispersion.
-    #[arg(long)]
-    no_overdispersion: bool,
+    include_artefacts: bool,
+    #[command(flatten)]
+    selection: SelectionArgs,
     /// Also write exposures (and --bootstrap intervals) as Parquet long tables.
     #[arg(long, value_enum, default_value = "tsv", conflicts_with = "decompose")]
     format: TableFormat,
@@ -77,18 +58,10 @@ impl AssignArgs {
         AssignOptions {
             input: self.input.clone(),
             decompose: self.decompose.clone(),
-            criterion: self.criterion,
-            add_threshold: self.add_threshold,
-            remove_threshold: self.remove_threshold,
-            min_l2_gain: self.min_l2_gain,
-            overdispersion: !self.no_overdispersion,
             bootstrap: self.bootstrap,
-            background: match self.no_background {
-                true => Some(Vec::new()),
-                false => self.background.clone(),
-            },
             include: self.include.clone(),
             exclude: self.exclude.clone(),
+            ..self.selection.options()
         }
     }
 }
@@ -126,8 +99,12 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
         return super::decompose::run(target, &req, &candidates, &text.bytes, start);
     }
     let cat = mutasig::Catalogue::parse(path, &text.bytes)?;
-    let reference =
-        cohort::reference_for(&choice, &candidates, cat.context)?.select(&a.include, &a.exclude)?;
+    let lists = (
+        a.include.as_slice(),
+        a.exclude.as_slice(),
+        a.include_artefacts,
+    );
+    let (reference, excl) = cohort::fit_reference(&choice, &candidates, cat.context, lists)?;
     let (cfg, mut warnings) = cohort::selection_config(&reference, &opts)?;
     warnings.splice(0..0, cat.warnings.iter().cloned());
     let out = OutputDir::create(&a.output, a.force, &inputs)?;
@@ -136,7 +113,8 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
     warnings.extend(result.dropped_note());
     warnings.iter().for_each(|w| mutasig::log::warn(w));
     write::write_assignment(&result, &out, a.format)?;
-    let summary = write::assign_summary(&req, &result, settings, warnings, run_info(start));
+    let run = run_info(start);
+    let summary = write::assign_summary(&req, &result, settings, excl, warnings, run);
     out.write("summary.json", json(&summary).as_bytes())?;
     if !a.no_plots {
         mutasig::report::add_to(&out, a.plot_format)?;

@@ -11,6 +11,7 @@ mod inspect;
 mod nmf;
 mod reference;
 mod report;
+mod selection;
 mod simulate;
 
 use clap::{Args, Parser, Subcommand};

@@ -234,6 +234,7 @@ pub fn assign_summary(
     req: &Request<'_>,
     a: &Assignment,
     selection: AssignSettings,
+    excluded_artefacts: Vec<String>,
     warnings: Vec<String>,
     run: RunInfo,
 ) -> Summary {
@@ -266,6 +267,7 @@ pub fn assign_summary(
             selection,
             include: req.include.to_vec(),
             exclude: req.exclude.to_vec(),
+            excluded_artefacts,
             reference: req.choice.clone(),
             format: req.format,
         },

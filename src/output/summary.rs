@@ -187,6 +187,10 @@ pub struct AssignParameters {
     pub include: Vec<String>,
     /// `--exclude`.
     pub exclude: Vec<String>,
+    /// COSMIC's possible sequencing artefacts left out of the reference (the default;
+    /// empty with `--include-artefacts` or when none was in the reference).
+    #[serde(default)]
+    pub excluded_artefacts: Vec<String>,
     /// `--cosmic`, `--genome`, `--exome`, `--signatures`.
     #[serde(flatten)]
     pub reference: ReferenceChoice,

@@ -348,7 +348,7 @@ pub const SBS_GROUPS: &[(&str, &[&str])] = &[
         ],
     ),
     ("APOBEC", &["SBS2", "SBS13"]),
-    ("Tobacco", &["SBS4", "SBS29", "SBS92"]),
+    ("Tobacco", &["SBS4", "SBS29", "SBS92", "SBS100"]),
     ("UV", &["SBS7", "SBS38"]),
     ("AA", &["SBS22"]),
     ("Colibactin", &["SBS88"]),
