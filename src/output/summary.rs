@@ -54,20 +54,6 @@ impl Summary {
             run,
         }
     }
-
-    /// The settings as one JSON object (for reports), without the per-command nesting.
-    pub fn parameters(&self) -> serde_json::Value {
-        match &self.details {
-            Details::Extract(e) => to_value(&e.parameters),
-            Details::Assign(a) => to_value(&a.parameters),
-            Details::Decompose(d) => to_value(&d.parameters),
-            Details::Simulate(s) => to_value(&s.parameters),
-        }
-    }
-}
-
-fn to_value<T: Serialize>(t: &T) -> serde_json::Value {
-    serde_json::to_value(t).unwrap_or(serde_json::Value::Null)
 }
 
 /// The command and what is particular to it.
