@@ -19,7 +19,7 @@ use crate::read::reference::ReferenceChoice;
 pub(crate) use crate::read::written::{Matrix, Table, parse_matrix, parse_table};
 use crate::report::plot::Format;
 use figures::FigKind;
-use serde::Serialize;
+use serde::{Deserialize as _, Serialize};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -158,7 +158,7 @@ impl Folder {
             ),
         };
         let summary_json: Json = serde_json::from_str(&text).map_err(parse_error)?;
-        let summary: Summary = serde_json::from_value(summary_json.clone()).map_err(parse_error)?;
+        let summary = Summary::deserialize(&summary_json).map_err(parse_error)?;
         let command = match &summary.details {
             Details::Extract(_) => "extract",
             Details::Assign(_) => "assign",

@@ -185,36 +185,32 @@ mod tests {
         ParquetReader::new(Cursor::new(bytes)).finish().unwrap()
     }
 
+    fn f64s(df: &DataFrame, name: &str) -> Vec<f64> {
+        let c = df.column(name).unwrap();
+        c.f64().unwrap().into_no_null_iter().collect()
+    }
+
+    fn strs(df: &DataFrame, name: &str) -> Vec<String> {
+        let c = df.column(name).unwrap();
+        c.str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect()
+    }
+
     #[test]
     fn long_table_round_trip() {
         let df = read(&long_bytes());
         assert_eq!(df.shape(), (3, 3));
         let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
         assert_eq!(names, ["sample", "signature", "exposure"]);
-        let col = |n: &str| df.column(n).unwrap().clone();
-        let sig = col("signature");
-        let s: Vec<&str> = sig.str().unwrap().iter().flatten().collect();
-        assert_eq!(s, ["SBS1", "SBS5", "SBS1"]);
-        let e: Vec<f64> = col("exposure").f64().unwrap().into_no_null_iter().collect();
-        assert_eq!(e, [12.5, 0.0, 1e-300]);
+        assert_eq!(strs(&df, "signature"), ["SBS1", "SBS5", "SBS1"]);
+        assert_eq!(f64s(&df, "exposure"), [12.5, 0.0, 1e-300]);
         let m = read(&bytes_of_exposures());
-        let c: Vec<f64> = m
-            .column("mutations")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
-        assert_eq!(c, [3.0, 0.0, 1.0, 7.0]);
-        let s: Vec<&str> = m
-            .column("sample")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
-        assert_eq!(s, ["A", "A", "B", "B"]);
+        assert_eq!(f64s(&m, "mutations"), [3.0, 0.0, 1.0, 7.0]);
+        assert_eq!(strs(&m, "sample"), ["A", "A", "B", "B"]);
     }
 
     fn bytes_of_exposures() -> Vec<u8> {
@@ -234,14 +230,7 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(&a[..4], b"PAR1");
         assert_eq!(bytes_of_exposures(), bytes_of_exposures());
-        let m = read(&bytes_of_exposures());
-        let c: Vec<f64> = m
-            .column("mutations")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
+        let c = f64s(&read(&bytes_of_exposures()), "mutations");
         assert!(c[1].is_sign_positive());
     }
 
