@@ -1,6 +1,7 @@
 //! `mutasig assign` and `mutasig assign --decompose`.
 
 use super::common::{run_info, usage};
+use super::outputs::OutputArgs;
 use super::reference::ReferenceArgs;
 use super::selection::SelectionArgs;
 use anyhow::Result;
@@ -8,17 +9,12 @@ use clap::Args;
 use mutasig::assign::cohort::{self, AssignOptions};
 use mutasig::output::assign::{self as write, Request};
 use mutasig::output::{OutputDir, TableFormat, json};
-use mutasig::report::plot::Format;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct AssignArgs {
-    /// Skip the figures and report.html.
-    #[arg(long)]
-    no_plots: bool,
-    /// Format of the figures in plots/ (the report always inlines its own).
-    #[arg(long, value_enum, default_value = "svg")]
-    plot_format: Format,
+    #[command(flatten)]
+    outputs: OutputArgs,
     /// Catalogue file (not with --decompose).
     #[arg(required_unless_present = "decompose")]
     input: Option<String>,
@@ -116,9 +112,7 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
     let run = run_info(start);
     let summary = write::assign_summary(&req, &result, settings, excl, warnings, run);
     out.write("summary.json", json(&summary).as_bytes())?;
-    if !a.no_plots {
-        mutasig::report::add_to(&out, a.plot_format)?;
-    }
+    a.outputs.finish(&out)?;
     let path = out.commit()?;
     let (n, shown) = (result.catalogue.n_samples(), path.display());
     mutasig::log::info(&format!("assigned {n} samples; results in {shown}"));

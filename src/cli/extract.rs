@@ -2,6 +2,7 @@
 
 use super::common::{progress_bar, run_info, usage};
 use super::nmf::NmfArgs;
+use super::outputs::OutputArgs;
 use super::reference::ReferenceArgs;
 use clap::Args;
 use mutasig::extract::resample::Normalization;
@@ -9,17 +10,12 @@ use mutasig::extract::{self, ExtractConfig};
 use mutasig::log;
 use mutasig::output::summary::RunInfo;
 use mutasig::output::{OutputDir, TableFormat, extract::write_outputs};
-use mutasig::report::plot::Format;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ExtractArgs {
-    /// Skip the figures and report.html.
-    #[arg(long)]
-    no_plots: bool,
-    /// Format of the figures in plots/ (the report always inlines its own).
-    #[arg(long, value_enum, default_value = "svg")]
-    plot_format: Format,
+    #[command(flatten)]
+    outputs: OutputArgs,
     /// Catalogue file (TSV/CSV, optionally .gz; `-` for standard input; or .parquet).
     input: String,
     /// Output folder (must not exist or be empty, unless --force).
@@ -135,9 +131,7 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
         settings,
         run,
     )?;
-    if !a.no_plots {
-        mutasig::report::add_to(&out, a.plot_format)?;
-    }
+    a.outputs.finish(&out)?;
     let path = out.commit()?;
     let (sel, shown) = (&ex.selection, path.display());
     let (k, why) = (sel.selected, &sel.reason);

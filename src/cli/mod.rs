@@ -9,6 +9,7 @@ mod decompose;
 mod extract;
 mod inspect;
 mod nmf;
+mod outputs;
 mod reference;
 mod report;
 mod selection;
