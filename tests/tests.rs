@@ -8,6 +8,7 @@ mod catalogue;
 mod commands;
 mod contract;
 mod fuzz;
+mod packaging;
 mod parquet;
 mod plots;
 mod report;

@@ -112,7 +112,7 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
     let run = run_info(start);
     let summary = write::assign_summary(&req, &result, settings, excl, warnings, run);
     out.write("summary.json", json(&summary).as_bytes())?;
-    a.outputs.finish(&out)?;
+    a.outputs.finish(&out, "assign")?;
     let path = out.commit()?;
     let (n, shown) = (result.catalogue.n_samples(), path.display());
     mutasig::log::info(&format!("assigned {n} samples; results in {shown}"));

@@ -23,6 +23,11 @@ pub fn usage(e: mutasig::settings::SettingsError) -> anyhow::Error {
     UsageError(e.to_string()).into()
 }
 
+/// A usage problem found by the command layer itself (exit 2).
+pub fn usage_line(message: String) -> anyhow::Error {
+    UsageError(message).into()
+}
+
 /// Prints the error on one line and gives the exit code: 2 for usage errors, 1 for
 /// data errors, 0 when the reader of standard output went away (`| head`).
 pub fn report(e: &anyhow::Error) -> ExitCode {
@@ -74,6 +79,7 @@ pub fn remove_unfinished_on_signal() {
     });
 }
 
+/// Writes text to standard output and flushes it (a closed pipe is reported, not a panic).
 pub fn stdout_write(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;

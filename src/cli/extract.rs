@@ -131,7 +131,7 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
         settings,
         run,
     )?;
-    a.outputs.finish(&out)?;
+    a.outputs.finish(&out, "extract")?;
     let path = out.commit()?;
     let (sel, shown) = (&ex.selection, path.display());
     let (k, why) = (sel.selected, &sel.reason);

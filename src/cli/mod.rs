@@ -5,6 +5,7 @@
 mod assign;
 mod common;
 mod compare;
+mod completions;
 mod decompose;
 mod extract;
 mod inspect;
@@ -97,6 +98,16 @@ pub enum Command {
         after_help = "Examples:\n  mutasig plot examples/breast21_wgs_sbs96.tsv -o spectra/\n  mutasig plot breast21/exposures.tsv -o figs/ --format png"
     )]
     Plot(report::PlotArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(
+        after_help = "Example:\n  mutasig completions bash > ~/.local/share/bash-completion/completions/mutasig"
+    )]
+    Completions(completions::CompletionsArgs),
+    /// Print a man page (roff) to stdout: the main page, or one subcommand's.
+    #[command(
+        after_help = "Examples:\n  mutasig man > mutasig.1\n  mutasig man extract > mutasig-extract.1"
+    )]
+    Man(completions::ManArgs),
     /// Draw a synthetic cohort with known signatures and exposures.
     #[command(
         after_help = "Example:\n  mutasig simulate --signatures SBS1,SBS5,SBS2,SBS13 --samples 100 --noise negbin:50 -o sim/"
@@ -109,7 +120,11 @@ impl Command {
     pub fn uses_threads(&self) -> bool {
         !matches!(
             self,
-            Command::Inspect(_) | Command::Reference(_) | Command::Compare(_)
+            Command::Inspect(_)
+                | Command::Reference(_)
+                | Command::Compare(_)
+                | Command::Completions(_)
+                | Command::Man(_)
         )
     }
 }
@@ -126,5 +141,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(a) => report::run_report(a),
         Command::Plot(a) => report::run_plot(a),
         Command::Simulate(a) => simulate::run(a, g),
+        Command::Completions(a) => completions::run_completions(a),
+        Command::Man(a) => completions::run_man(a),
     }
 }

@@ -1,5 +1,6 @@
 //! Flags shared by the commands that write a results folder (`extract`, `assign`): what
-//! is added to the folder after its tables, before it is committed.
+//! is added to the folder after its tables, before it is committed: MultiQC custom
+//! content always, figures and the report unless `--no-plots`.
 
 use anyhow::Result;
 use clap::Args;
@@ -17,8 +18,10 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
-    /// Adds the figures and the report to a staged folder whose tables are written.
-    pub fn finish(&self, out: &OutputDir) -> Result<()> {
+    /// Adds the MultiQC files, the figures and the report to a staged folder whose tables
+    /// are written; `command` names the MultiQC section.
+    pub fn finish(&self, out: &OutputDir, command: &str) -> Result<()> {
+        mutasig::output::multiqc::add_to(out, command)?;
         if !self.no_plots {
             mutasig::report::add_to(out, self.plot_format)?;
         }
