@@ -1,8 +1,32 @@
-//! Messages on standard error, filtered by `-q` / `-v`.
+//! Messages on standard error, filtered by `-q` / `-v`, and appended to the `--log` file
+//! when one is given.
 
+use std::io::Write;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 static LEVEL: AtomicU8 = AtomicU8::new(1);
+static FILE: Mutex<Option<std::fs::File>> = Mutex::new(None);
+
+/// Also append every message shown from now on to `path` (created if missing; existing
+/// content is kept), after a first line `header`.
+pub fn tee_to(path: &std::path::Path, header: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    writeln!(file, "{header}")?;
+    *FILE.lock().unwrap_or_else(|e| e.into_inner()) = Some(file);
+    Ok(())
+}
+
+fn emit(line: &str) {
+    eprintln!("{line}");
+    if let Some(f) = FILE.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        // a log file that fails mid-run must not stop the analysis; stderr has the line
+        let _ = writeln!(f, "{line}");
+    }
+}
 
 /// Set verbosity: 0 = warnings only (`-q`), 1 = normal, 2 = verbose (`-v`).
 pub fn set_level(level: u8) {
@@ -17,20 +41,25 @@ pub fn level() -> u8 {
 /// A progress message (hidden by `-q`).
 pub fn info(msg: &str) {
     if level() >= 1 {
-        eprintln!("mutasig: {msg}");
+        emit(&format!("mutasig: {msg}"));
     }
 }
 
 /// A detail message (shown with `-v`).
 pub fn debug(msg: &str) {
     if level() >= 2 {
-        eprintln!("mutasig: {msg}");
+        emit(&format!("mutasig: {msg}"));
     }
 }
 
 /// A warning: always shown, also recorded by callers in their summary.
 pub fn warn(msg: &str) {
-    eprintln!("mutasig: warning: {msg}");
+    emit(&format!("mutasig: warning: {msg}"));
+}
+
+/// The error that ends a run: always shown.
+pub fn error(msg: &str) {
+    emit(&format!("mutasig: error: {msg}"));
 }
 
 /// Resident memory of this process in MB (Linux; 0 elsewhere), for `-v` progress lines.

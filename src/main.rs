@@ -11,6 +11,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     mutasig::log::set_level(args.global.log_level());
+    if let Err(e) = cli::start_log(args.global.log.as_deref()) {
+        return cli::report(&e);
+    }
     cli::remove_unfinished_on_signal();
     if let Some(n) = args.global.threads
         && args.command.uses_threads()

@@ -45,9 +45,9 @@ pub enum OutputError {
     /// Two inputs that must agree do not (the message names both).
     #[error("{0}")]
     Invalid(String),
-    /// The output folder exists and holds files.
+    /// The output folder exists and holds only system files (`.DS_Store` …), no manifest.
     #[error(
-        "{path}: the output folder exists and is not empty; choose another folder or add --force to replace it"
+        "{path}: the output folder exists and is not an earlier mutasig run; choose another folder or add --force to replace it"
     )]
     NotEmpty {
         /// The folder.
@@ -59,9 +59,9 @@ pub enum OutputError {
         /// The path.
         path: String,
     },
-    /// `--force` on a folder holding files mutasig did not write.
+    /// The output folder holds files mutasig did not write (or that were edited since).
     #[error(
-        "{path}: holds {} that mutasig did not write ({files}); --force replaces only a folder of an earlier mutasig run: move those files or choose another folder",
+        "{path}: holds {} that mutasig did not write ({files}); mutasig replaces only a folder of an earlier mutasig run: move those files or choose another folder",
         crate::read::table::plural(*count, "file", "files")
     )]
     NotOurs {
@@ -361,11 +361,8 @@ mod tests {
         d.write("sub/a.tsv", b"x").unwrap();
         d.commit().unwrap();
         assert_eq!(std::fs::read(target.join("sub/a.tsv")).unwrap(), b"x");
-        assert!(matches!(
-            OutputDir::create(&target, false, &[]),
-            Err(OutputError::NotEmpty { .. })
-        ));
-        let d = OutputDir::create(&target, true, &[]).unwrap();
+        // an earlier run's folder is replaced without --force (workflow reruns)
+        let d = OutputDir::create(&target, false, &[]).unwrap();
         d.write("b.tsv", b"y").unwrap();
         d.commit().unwrap();
         assert!(!target.join("sub").exists());

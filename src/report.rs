@@ -387,12 +387,22 @@ pub fn build(dir: &Path, format: Format) -> Result<Report, ReportError> {
 /// Build the report and figures of an output folder being written and add them to it
 /// (`report.html`, `plots/*`).
 pub fn add_to(out: &crate::output::OutputDir, format: Format) -> Result<(), ReportError> {
-    let r = build(out.staging(), format)?;
+    write_into(out.staging(), out, format).map(|_| ())
+}
+
+/// Build the report and figures of the finished folder `dir` into another folder being
+/// written (`report.html`, `plots/*`); `dir` is only read. Returns the number of figures.
+pub fn write_into(
+    dir: &Path,
+    out: &crate::output::OutputDir,
+    format: Format,
+) -> Result<usize, ReportError> {
+    let r = build(dir, format)?;
     for (name, bytes) in &r.figures {
         out.write(&format!("plots/{name}"), bytes)?;
     }
     out.write("report.html", r.html.as_bytes())?;
-    Ok(())
+    Ok(r.figures.len())
 }
 
 /// Rebuild `report.html` and `plots/` of an existing output folder in place (each file

@@ -324,12 +324,14 @@ fn extract_edge_cases() {
     let found = columns(&o3.join("signatures.tsv"));
     let truth = columns(&sim.join("truth_signatures.tsv"));
     assert!(cosine(&found["SBS96A"], &truth["SBS5"]) > 0.98);
-    // an existing output folder is refused without --force, and nothing is written
+    // a folder holding a file mutasig did not write is refused, and nothing is written
+    std::fs::write(o2.join("notes.txt"), b"mine").unwrap();
     let e = data_error(
         &["extract", p2.to_str().unwrap(), "-o", o2.to_str().unwrap()],
         None,
     );
-    assert!(e.contains("--force"), "{e}");
+    assert!(e.contains("notes.txt"), "{e}");
+    assert_eq!(std::fs::read(o2.join("notes.txt")).unwrap(), b"mine");
 }
 
 #[test]
@@ -572,7 +574,7 @@ fn force_into_the_input_folder_deletes_nothing() {
 }
 
 #[test]
-fn rerun_with_force_replaces_only_mutasig_runs() {
+fn reruns_replace_only_mutasig_runs_with_or_without_force() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let o = out.to_str().unwrap();
@@ -582,17 +584,25 @@ fn rerun_with_force_replaces_only_mutasig_runs() {
     let first = std::fs::read(out.join("exposures.tsv")).unwrap();
     let manifest = std::fs::read_to_string(out.join(".mutasig-manifest")).unwrap();
     assert!(manifest.contains("  exposures.tsv\n"), "{manifest}");
+    // a workflow manager reruns the job into the same folder: no --force needed
+    run_ok(&args);
+    assert_eq!(std::fs::read(out.join("exposures.tsv")).unwrap(), first);
     let mut forced = args.to_vec();
     forced.push("--force");
     run_ok(&forced);
     assert_eq!(std::fs::read(out.join("exposures.tsv")).unwrap(), first);
-    // the report adds its files to the manifest: a later --force still replaces the folder
-    run_ok(&["report", o]);
-    run_ok(&forced);
+    // the report adds its files to the manifest: a later run still replaces the folder
+    run_ok(&["report", o, "--in-place"]);
+    run_ok(&args);
+    // Snakemake's mark in a directory() output does not make the folder the user's
+    std::fs::write(out.join(".snakemake_timestamp"), b"").unwrap();
+    run_ok(&args);
     std::fs::write(out.join("mine.txt"), b"x").unwrap();
-    let e = data_error(&forced, None);
-    assert!(e.contains("mine.txt"), "{e}");
-    assert!(out.join("mine.txt").exists());
+    for a in [&args[..], &forced[..]] {
+        let e = data_error(a, None);
+        assert!(e.contains("mine.txt"), "{e}");
+        assert!(out.join("mine.txt").exists());
+    }
 }
 
 /// Hidden work files (staging folders, temporary files, locks) in a folder.
@@ -700,7 +710,7 @@ fn concurrent_runs_into_one_folder_leave_one_complete_result() {
 }
 
 #[test]
-fn plot_needs_force_for_a_non_empty_folder() {
+fn plot_never_replaces_a_folder_of_the_users() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("figs");
     std::fs::create_dir(&out).unwrap();
@@ -710,7 +720,7 @@ fn plot_needs_force_for_a_non_empty_folder() {
         &["plot", ex.to_str().unwrap(), "-o", out.to_str().unwrap()],
         None,
     );
-    assert!(e.contains("--force"), "{e}");
+    assert!(e.contains("mine.svg"), "{e}");
     assert_eq!(std::fs::read(out.join("mine.svg")).unwrap(), b"x");
     let fresh = tmp.path().join("fresh");
     run_ok(&["plot", ex.to_str().unwrap(), "-o", fresh.to_str().unwrap()]);

@@ -720,6 +720,11 @@ fn plan(rng: &mut Rng, seeds: &[Seed]) -> Plan {
             // (prepare_report builds the folder from the first input file)
             input(rng, seeds, &[Catalogue], &mut p);
             p.args.push("out".into());
+            if rng.chance(0.5) {
+                p.args.push("--in-place".into());
+            } else {
+                p.args.extend(s(&["-o", "report-out"]));
+            }
             if rng.chance(0.3) {
                 p.args.extend(s(&["--format", "png"]));
             }

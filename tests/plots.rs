@@ -90,7 +90,13 @@ fn figures_for_two_thousand_samples() {
         "-q",
     ]);
     assert!(!asg.join("report.html").exists());
-    run_ok(&["report", asg.to_str().unwrap(), "--format", "png"]);
+    run_ok(&[
+        "report",
+        asg.to_str().unwrap(),
+        "--in-place",
+        "--format",
+        "png",
+    ]);
     let html = std::fs::read_to_string(asg.join("report.html")).unwrap();
     assert!(html.contains("2000"));
     let plots = files_in(&asg.join("plots"));
@@ -356,7 +362,14 @@ fn report_rebuilt_from_files_edited_to_huge_values() {
         }
     });
     for format in ["png", "svg"] {
-        let o = guarded(&["report", out.to_str().unwrap(), "--format", format, "-q"]);
+        let o = guarded(&[
+            "report",
+            out.to_str().unwrap(),
+            "--in-place",
+            "--format",
+            format,
+            "-q",
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     assert!(clean_svgs(&out.join("plots")) >= 4);

@@ -66,10 +66,21 @@ fn reports_have_every_section_and_escape_names() {
     let html = std::fs::read_to_string(asg.join("report.html")).unwrap();
     assert!(html.contains("&lt;script&gt;alert(1)&lt;"));
     assert!(!html.contains(HOSTILE));
-    // rebuilding gives the same report
+    // rebuilding gives the same report, in place or into a new folder
     let before = std::fs::read(asg.join("report.html")).unwrap();
-    run_ok(&["report", asg.to_str().unwrap()]);
+    run_ok(&["report", asg.to_str().unwrap(), "--in-place"]);
     assert_eq!(before, std::fs::read(asg.join("report.html")).unwrap());
+    let elsewhere = dir.path().join("report-only");
+    run_ok(&[
+        "report",
+        asg.to_str().unwrap(),
+        "-o",
+        elsewhere.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        before,
+        std::fs::read(elsewhere.join("report.html")).unwrap()
+    );
 }
 
 fn find_chromium() -> Option<PathBuf> {

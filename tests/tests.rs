@@ -10,6 +10,7 @@ mod contract;
 mod fuzz;
 mod packaging;
 mod parquet;
+mod pipelines;
 mod plots;
 mod report;
 mod settings;

@@ -38,7 +38,7 @@ pub fn report(e: &anyhow::Error) -> ExitCode {
     if broken_pipe {
         return ExitCode::SUCCESS;
     }
-    eprintln!("mutasig: error: {}", error_line(e));
+    mutasig::log::error(&error_line(e));
     ExitCode::from(if e.downcast_ref::<UsageError>().is_some() {
         2
     } else {
@@ -62,6 +62,20 @@ fn error_line(e: &anyhow::Error) -> String {
         line.push_str(&text);
     }
     mutasig::read::table::escape(&line).into_owned()
+}
+
+/// Starts appending the messages to the `--log` file, if one is given; its first line is
+/// the version and the command line.
+pub fn start_log(path: Option<&std::path::Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    let args: Vec<String> = std::env::args().collect();
+    let header = format!("mutasig {}: {}", env!("CARGO_PKG_VERSION"), args.join(" "));
+    mutasig::log::tee_to(path, &header).map_err(|e| {
+        anyhow::anyhow!(
+            "--log {}: cannot write: {e}; choose a writable file",
+            path.display()
+        )
+    })
 }
 
 /// SIGINT and SIGTERM (what workflow managers and `timeout` send) remove this run's

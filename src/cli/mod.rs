@@ -8,6 +8,7 @@ mod compare;
 mod completions;
 mod decompose;
 mod extract;
+mod global;
 mod inspect;
 mod nmf;
 mod outputs;
@@ -16,11 +17,9 @@ mod report;
 mod selection;
 mod simulate;
 
-use clap::{Args, Parser, Subcommand};
-pub use common::{remove_unfinished_on_signal, report};
-
-/// Upper bound of `--threads` (a pool of 100,000 threads took minutes to build).
-const MAX_THREADS: u32 = 1024;
+use clap::{Parser, Subcommand};
+pub use common::{remove_unfinished_on_signal, report, start_log};
+pub use global::Global;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,35 +35,6 @@ pub struct Cli {
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct Global {
-    /// Worker threads, 1 to 1024 (default: all cores). Results do not depend on it.
-    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS as i64))]
-    pub threads: Option<u32>,
-    /// Seed of every random stream; same seed, same input, same version: same bytes out.
-    #[arg(long, global = true, default_value_t = 42)]
-    pub seed: u64,
-    /// Only warnings and errors on stderr.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-    /// More detail on stderr.
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
-}
-
-impl Global {
-    /// 0 quiet, 1 normal, 2 verbose.
-    pub fn log_level(&self) -> u8 {
-        if self.quiet {
-            0
-        } else if self.verbose {
-            2
-        } else {
-            1
-        }
-    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -90,8 +60,10 @@ pub enum Command {
         after_help = "Example:\n  mutasig compare sim/truth_signatures.tsv extracted/signatures.tsv --matrix cos.tsv"
     )]
     Compare(compare::CompareArgs),
-    /// Rebuild report.html and plots/ of an extract or assign output folder.
-    #[command(after_help = "Example:\n  mutasig report breast21/ --format png")]
+    /// Build report.html and plots/ of an extract or assign folder, into a new folder.
+    #[command(
+        after_help = "Examples:\n  mutasig report breast21/ -o breast21-report/ --format png\n  mutasig report breast21/ --in-place"
+    )]
     Report(report::ReportArgs),
     /// Draw a catalogue, signature, exposure or rank-selection table.
     #[command(

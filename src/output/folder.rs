@@ -29,7 +29,13 @@ pub const MANIFEST: &str = ".mutasig-manifest";
 const STAGING_MARKER: &str = ".mutasig-staging";
 const MANIFEST_HEADER: &str = "# files written by mutasig (sha256sum layout); `--force` replaces this folder only while it holds nothing else";
 /// Files that file managers add on their own; never a reason to refuse a folder.
-const SYSTEM_FILES: [&str; 3] = [".DS_Store", "Thumbs.db", "desktop.ini"];
+const SYSTEM_FILES: [&str; 4] = [
+    ".DS_Store",
+    "Thumbs.db",
+    "desktop.ini",
+    // Snakemake's mark in a finished directory() output
+    ".snakemake_timestamp",
+];
 
 /// Paths of unfinished work (staging folders, temporary files, locks) of this process.
 static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -243,19 +249,23 @@ fn check_replaceable(real: &Path, shown: &Path, force: bool) -> Result<(), Outpu
     if empty {
         return Ok(());
     }
-    if !force {
-        return Err(OutputError::NotEmpty {
-            path: shown.display().to_string(),
-        });
-    }
+    // a folder holding only an earlier run's unchanged files is replaced without --force,
+    // so that workflow managers can rerun a job into the same folder; files mutasig did
+    // not write are never replaced, with or without it
     let foreign = foreign_files(real).map_err(io_err(shown))?;
-    if foreign.is_empty() {
-        Ok(())
-    } else {
-        Err(OutputError::NotOurs {
+    if !foreign.is_empty() {
+        return Err(OutputError::NotOurs {
             path: shown.display().to_string(),
             count: foreign.len(),
             files: listed(&foreign),
+        });
+    }
+    if force || real.join(MANIFEST).is_file() {
+        Ok(())
+    } else {
+        // only system files (.DS_Store …) and no manifest: not recognisably a run
+        Err(OutputError::NotEmpty {
+            path: shown.display().to_string(),
         })
     }
 }
@@ -812,14 +822,14 @@ mod tests {
             )),
             "{manifest}"
         );
-        assert!(matches!(
-            run(&out, false, &[]),
-            Err(OutputError::NotEmpty { .. })
-        ));
+        // a rerun needs no --force; a file of the user's is refused with or without it
+        run(&out, false, &[]).unwrap();
         run(&out, true, &[]).unwrap();
         std::fs::write(out.join("plots/mine.svg"), b"x").unwrap();
-        let e = run(&out, true, &[]).unwrap_err();
-        assert!(e.to_string().contains("plots/mine.svg"), "{e}");
+        for force in [false, true] {
+            let e = run(&out, force, &[]).unwrap_err();
+            assert!(e.to_string().contains("plots/mine.svg"), "{e}");
+        }
         assert_eq!(std::fs::read(out.join("plots/mine.svg")).unwrap(), b"x");
         // a file mutasig wrote and the user edited since is theirs now
         std::fs::remove_file(out.join("plots/mine.svg")).unwrap();
@@ -895,9 +905,10 @@ mod tests {
         let staged = tmp.path().join(".out.partial4999999");
         std::fs::create_dir(&staged).unwrap();
         std::fs::write(staged.join(STAGING_MARKER), b"").unwrap();
-        let d = OutputDir::create(&out, false, &[]).unwrap_err();
-        assert!(matches!(d, OutputError::NotEmpty { .. }), "{d}");
+        // the old folder is back before the new run may replace it
+        let d = OutputDir::create(&out, false, &[]).unwrap();
         assert_eq!(std::fs::read(out.join("a.tsv")).unwrap(), b"new");
+        drop(d);
         assert!(hidden(tmp.path()).is_empty(), "{:?}", hidden(tmp.path()));
     }
 
