@@ -373,9 +373,14 @@ fn assign_excludes_groups_and_bootstraps_reproducibly() {
         ]);
         outs.push(std::fs::read(o.join("exposures_ci.tsv")).unwrap());
         outs.push(std::fs::read(o.join("exposures.tsv")).unwrap());
+        outs.push(std::fs::read(o.join("report.html")).unwrap());
     }
-    assert_eq!(outs[0], outs[2]);
-    assert_eq!(outs[1], outs[3]);
+    assert_eq!(outs[0], outs[3]);
+    assert_eq!(outs[1], outs[4]);
+    assert!(
+        outs[2] == outs[5],
+        "report.html differs between --threads 1 and 2"
+    );
 }
 
 #[test]

@@ -143,12 +143,12 @@ pub(crate) fn exposure_order(values: &[Vec<f64>]) -> Vec<usize> {
 }
 
 /// Channel labels (catalogue order), (exposure row, catalogue column) pairs, reconstructions.
-type Recons = (Vec<String>, Vec<(usize, usize)>, Vec<Vec<f64>>);
+pub(crate) type Recons = (Vec<String>, Vec<(usize, usize)>, Vec<Vec<f64>>);
 
 /// Reconstruction of every sample: for sample `j` of the exposure table, the catalogue column and
 /// `W h_j` in catalogue channel order. `None` when the tables cannot be aligned (a catalogue channel
 /// absent from signatures.tsv, or exposure to a signature absent from it).
-fn reconstructions(f: &Folder) -> Option<Recons> {
+pub(crate) fn reconstructions(f: &Folder) -> Option<Recons> {
     let (cat, sig, exp) = (
         f.catalogue.as_ref()?,
         f.signatures.as_ref()?,
