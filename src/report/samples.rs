@@ -6,7 +6,7 @@
 //! Nothing is pre-rendered per sample: the numbers of every sample are inlined once as compact
 //! JSON (`<script type="application/json" id="sample-data">`) and the small inline script of
 //! `samples.js` draws the selected sample on `<canvas>`. For 2,000 SBS96 samples that is a few
-//! MB and loads in well under a second (docs/outputs.md, "Per-sample pages"); 2,000 inlined SVG
+//! MB and loads in about a second (docs/report.md); 2,000 inlined SVG
 //! figures would be ~100 MB.
 
 use crate::report::Folder;
