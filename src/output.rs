@@ -10,6 +10,7 @@ pub mod assign;
 pub mod extract;
 mod folder;
 pub mod parquet;
+pub mod sigprofiler;
 pub mod simulate;
 pub mod summary;
 pub use folder::{

@@ -12,3 +12,4 @@ mod parquet;
 mod plots;
 mod report;
 mod settings;
+mod sigprofiler;

@@ -6,6 +6,7 @@ mod assign;
 mod common;
 mod compare;
 mod decompose;
+mod export;
 mod extract;
 mod inspect;
 mod nmf;
@@ -97,6 +98,11 @@ pub enum Command {
         after_help = "Examples:\n  mutasig plot examples/breast21_wgs_sbs96.tsv -o spectra/\n  mutasig plot breast21/exposures.tsv -o figs/ --format png"
     )]
     Plot(report::PlotArgs),
+    /// Write a finished extract or assign folder in SigProfiler's file layout.
+    #[command(
+        after_help = "Example:\n  mutasig export --layout sigprofiler breast21/ -o breast21-sigprofiler/"
+    )]
+    Export(export::ExportArgs),
     /// Draw a synthetic cohort with known signatures and exposures.
     #[command(
         after_help = "Example:\n  mutasig simulate --signatures SBS1,SBS5,SBS2,SBS13 --samples 100 --noise negbin:50 -o sim/"
@@ -126,5 +132,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(a) => report::run_report(a),
         Command::Plot(a) => report::run_plot(a),
         Command::Simulate(a) => simulate::run(a, g),
+        Command::Export(a) => export::run(a),
     }
 }

@@ -4,6 +4,7 @@
 use anyhow::Result;
 use clap::Args;
 use mutasig::output::OutputDir;
+use mutasig::output::sigprofiler::{self, Layout};
 use mutasig::report::plot::Format;
 
 #[derive(Args, Debug)]
@@ -14,11 +15,24 @@ pub struct OutputArgs {
     /// Format of the figures in plots/ (the report always inlines its own).
     #[arg(long, value_enum, default_value = "svg")]
     plot_format: Format,
+    /// Also write SigProfilerExtractor's / SigProfilerAssignment's file tree under
+    /// sigprofiler/ (names, headers and formats those tools' users read; docs/migration.md).
+    #[arg(long, value_enum, default_value = "mutasig")]
+    layout: Layout,
 }
 
 impl OutputArgs {
-    /// Adds the figures and the report to a staged folder whose tables are written.
+    /// The layout asked for (`assign --decompose` refuses `sigprofiler`).
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Adds the SigProfiler tree, the figures and the report to a staged folder whose
+    /// tables and summary are written.
     pub fn finish(&self, out: &OutputDir) -> Result<()> {
+        if self.layout == Layout::Sigprofiler {
+            sigprofiler::add_to(out)?;
+        }
         if !self.no_plots {
             mutasig::report::add_to(out, self.plot_format)?;
         }

@@ -641,7 +641,8 @@ mod tests {
 /// What `mutasig plot` should draw from a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PlotRequest {
-    /// Decide from the header: `rank` → rank selection, `Sample` → exposures, channel
+    /// Decide from the header: `rank` → rank selection, `Sample` (mutasig) or `Samples`
+    /// (SigProfiler's activities) → exposures, channel
     /// labels → one spectrum per column.
     Auto,
     /// One spectrum per column of a catalogue or signature matrix.
@@ -674,7 +675,8 @@ pub fn plot_file(
         .to_string();
     let request = match request {
         PlotRequest::Auto if first == "rank" => PlotRequest::Rank,
-        PlotRequest::Auto if first == "Sample" => PlotRequest::Exposures,
+        // `Samples`: SigProfilerExtractor's and SigProfilerAssignment's activities
+        PlotRequest::Auto if first == "Sample" || first == "Samples" => PlotRequest::Exposures,
         PlotRequest::Auto => PlotRequest::Spectrum,
         r => r,
     };
