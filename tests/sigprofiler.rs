@@ -189,6 +189,22 @@ fn downstream_script_reads_an_assign_export() {
         .filter(|n| !n.starts_with('.'))
         .collect();
     assert_eq!(drawn, ["Assignment_Solution_Activities.svg"]);
+    // a catalogue whose label column is called `Samples` is still drawn as spectra
+    let text = std::fs::read_to_string(run.join("catalogue.tsv")).unwrap();
+    let renamed = tmp.path().join("renamed.tsv");
+    std::fs::write(&renamed, text.replacen("MutationType", "Samples", 1)).unwrap();
+    let spectra = tmp.path().join("spectra");
+    run_ok(&[
+        "plot",
+        renamed.to_str().unwrap(),
+        "-o",
+        spectra.to_str().unwrap(),
+    ]);
+    let n = files_in(&spectra)
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .count();
+    assert_eq!(n, samples.len());
     export_equals_layout(tmp.path(), &run);
     // --decompose has no SigProfiler counterpart: a usage error before anything is written
     let sig = run.join("signatures.tsv");
