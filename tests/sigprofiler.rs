@@ -282,7 +282,13 @@ fn downstream_script_reads_an_extract_export() {
     let cosmic = Frame::read(&dec.join("Signatures/COSMIC_SBS96_Signatures.txt"), '\t');
     assert_eq!(cosmic.header[1..], acts.header[1..]);
     let map = Frame::read(&dec.join("De_Novo_map_to_COSMIC_SBS96.csv"), ',');
-    assert_eq!(map.header[1], "Global NMF Signatures");
+    // SigProfiler separates this file's fields with ", " (pandas reads " Global NMF Signatures")
+    assert_eq!(map.header[1], " Global NMF Signatures");
+    assert!(
+        map.order
+            .iter()
+            .all(|r| r.starts_with("Signature 96-SBS96"))
+    );
     assert_eq!(map.order.len() as u64, k);
     // read 5: the de novo signatures, columns as in signatures.tsv, summing to 1
     let dn = root.join("Suggested_Solution/SBS96_De-Novo_Solution");

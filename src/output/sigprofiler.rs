@@ -584,25 +584,39 @@ fn decomposed_files(
     }
     let mut chosen = BTreeSet::new();
     let mut novel = Vec::new();
-    let mut map = vec!["De novo extracted,Global NMF Signatures,L1 Error %,L2 Error %,KL Divergence,Cosine Similarity,Correlation".to_string()];
+    // SigProfilerAssignment writes this file with ", " between fields (and two spaces
+    // before the L2 error), components in reference order
+    let mut map = vec![
+        "De novo extracted, Global NMF Signatures, L1 Error %, L2 Error %, KL Divergence, Cosine Similarity, Correlation"
+            .to_string(),
+    ];
     let labels_n = cat.context.len();
     for (s, name) in w.cols.iter().enumerate() {
         let sig: Vec<f64> = w.values.iter().map(|row| row[s]).collect();
         let label = format!("Signature {labels_n}-{name}");
         let Some(parts) = components(src, &t, s)? else {
             novel.push(s);
-            map.push(format!("{label},{label},0,0,0,1,1"));
+            map.push(format!("{label}, {label}, 0, 0, 0, 1, 1"));
             continue;
         };
         let mut rec = vec![0.0; sig.len()];
         let mut text = Vec::new();
-        for (n, weight) in &parts {
-            let j = reference.index(n).ok_or_else(|| {
+        let mut parts = parts
+            .into_iter()
+            .map(|(n, w)| match reference.index(&n) {
+                Some(j) => Ok((j, n, w)),
+                None => Err(n),
+            })
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|n| {
                 src.inconsistent(
                     "cosmic_decomposition.tsv",
                     format!("{n} is not in the reference {}", reference.source),
                 )
             })?;
+        parts.sort_by_key(|p| p.0);
+        for (j, n, weight) in &parts {
+            let (j, weight) = (*j, *weight);
             chosen.insert(j);
             for (i, x) in rec.iter_mut().enumerate() {
                 *x += weight * reference.matrix[(i, j)];
@@ -611,7 +625,7 @@ fn decomposed_files(
         }
         let q = fit_quality(&sig, &rec);
         map.push(format!(
-            "{label},{},{},{},{},{},{}",
+            "{label}, {}, {},  {}, {}, {}, {}",
             text.join(" & "),
             fmt_float(100.0 * q.rel_l1, 2),
             fmt_float(100.0 * q.rel_l2, 2),
