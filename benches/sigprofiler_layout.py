@@ -13,6 +13,11 @@ examples/breast21_wgs_sbs96.tsv, then compares, for every file mutasig exports:
     formats seen in each column (SigProfilerAssignment writes Python's shortest form of a
     rounded value, so one column shows several).
 
+Then it extracts de novo signatures from the same file with `mutasig extract --layout
+sigprofiler`, runs SigProfilerAssignment `decompose_fit` on them, and prints both
+`De_Novo_map_to_COSMIC_SBS96.csv` files and whether the decomposed sets (the activity
+columns) agree.
+
 It prints one report line per file and writes the full comparison as JSON
 (--outdir/comparison.json). Values are not compared: the two tools fit differently
 (docs/benchmarks-assign.md); this checks that a script reading SigProfilerAssignment's
@@ -34,6 +39,15 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "breast21_wgs_sbs96.tsv")
+
+SPA_DECOMPOSE = r"""
+import sys
+from SigProfilerAssignment import Analyzer
+Analyzer.decompose_fit(
+    samples=sys.argv[1], output=sys.argv[2], signatures=sys.argv[3], input_type="matrix",
+    genome_build="GRCh37", cosmic_version=3.6, make_plots=False, verbose=False,
+)
+"""
 
 SPA_DRIVER = r"""
 import sys
@@ -140,6 +154,33 @@ def main():
     with open(os.path.join(outdir, "comparison.json"), "w") as f:
         json.dump({"files": results, "spa_files": spa_files}, f, indent=1)
     print("comparison in", os.path.join(outdir, "comparison.json"))
+    # the extractor's decomposition: SPA's decompose_fit of mutasig's de novo signatures
+    ex = os.path.join(outdir, "extract")
+    subprocess.run(
+        [a.mutasig, "-q", "extract", EXAMPLE, "-o", ex, "--force", "--no-plots",
+         "--layout", "sigprofiler", "--max-rank", "8", "--replicates", "20"],
+        check=True,
+    )
+    dec = os.path.join(outdir, "spa-decompose")
+    subprocess.run(
+        [spa_python(a.venv), "-c", SPA_DECOMPOSE, EXAMPLE, dec, os.path.join(ex, "signatures.tsv")],
+        check=True,
+    )
+    ours = os.path.join(ex, "sigprofiler", "SBS96", "Suggested_Solution", "COSMIC_SBS96_Decomposed_Solution")
+    spa = os.path.join(dec, "Decompose_Solution")
+    name = "De_Novo_map_to_COSMIC_SBS96.csv"
+    print("SPA decompose_fit map:")
+    print("\n".join(lines(os.path.join(spa, name))))
+    print("mutasig map:")
+    print("\n".join(lines(os.path.join(ours, name))))
+    spa_acts = lines(os.path.join(spa, "Activities", "Decompose_Solution_Activities.txt"))[0]
+    our_acts = lines(os.path.join(ours, "Activities", "COSMIC_SBS96_Activities.txt"))[0]
+    print(json.dumps({
+        "map_header_equal": lines(os.path.join(spa, name))[0] == lines(os.path.join(ours, name))[0],
+        "decomposed_set_equal": spa_acts == our_acts,
+        "spa_activities_header": spa_acts,
+        "mutasig_activities_header": our_acts,
+    }))
 
 
 if __name__ == "__main__":
