@@ -31,6 +31,9 @@ pub enum Error {
     /// Drawing a plot.
     #[error(transparent)]
     Plot(#[from] crate::report::plot::PlotError),
+    /// Exporting a folder in SigProfiler's layout.
+    #[error(transparent)]
+    Export(#[from] crate::output::sigprofiler::ExportError),
     /// Invalid settings for this data.
     #[error("{0}")]
     Invalid(String),

@@ -11,6 +11,7 @@ pub mod extract;
 mod folder;
 pub mod multiqc;
 pub mod parquet;
+pub mod sigprofiler;
 pub mod simulate;
 pub mod summary;
 pub use folder::{

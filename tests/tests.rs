@@ -14,3 +14,4 @@ mod pipelines;
 mod plots;
 mod report;
 mod settings;
+mod sigprofiler;

@@ -8,7 +8,9 @@ use anyhow::Result;
 use clap::Args;
 use mutasig::assign::cohort::{self, AssignOptions};
 use mutasig::output::assign::{self as write, Request};
+use mutasig::output::sigprofiler::Layout;
 use mutasig::output::{OutputDir, TableFormat, json};
+use mutasig::settings::SettingsError;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -68,6 +70,10 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
     // settings first; then the names against the reference (the bundled sets are compiled
     // in; a --signatures file is the one file read before the catalogue)
     opts.check().map_err(usage)?;
+    if a.decompose.is_some() && a.outputs.layout() == Layout::Sigprofiler {
+        let why = "with --decompose only mutasig (SigProfiler has no counterpart)";
+        return Err(usage(SettingsError::new("--layout", "sigprofiler", why)));
+    }
     let choice = a.reference.choice();
     let candidates = cohort::candidate_references(&choice)?;
     opts.check_names(&candidates).map_err(usage)?;

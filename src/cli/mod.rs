@@ -7,6 +7,7 @@ mod common;
 mod compare;
 mod completions;
 mod decompose;
+mod export;
 mod extract;
 mod global;
 mod inspect;
@@ -80,6 +81,11 @@ pub enum Command {
         after_help = "Examples:\n  mutasig man > mutasig.1\n  mutasig man extract > mutasig-extract.1"
     )]
     Man(completions::ManArgs),
+    /// Write a finished extract or assign folder in SigProfiler's file layout.
+    #[command(
+        after_help = "Example:\n  mutasig export --layout sigprofiler breast21/ -o breast21-sigprofiler/"
+    )]
+    Export(export::ExportArgs),
     /// Draw a synthetic cohort with known signatures and exposures.
     #[command(
         after_help = "Example:\n  mutasig simulate --signatures SBS1,SBS5,SBS2,SBS13 --samples 100 --noise negbin:50 -o sim/"
@@ -115,5 +121,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(a) => simulate::run(a, g),
         Command::Completions(a) => completions::run_completions(a),
         Command::Man(a) => completions::run_man(a),
+        Command::Export(a) => export::run(a),
     }
 }

@@ -77,7 +77,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 
 /// `path` made absolute with symbolic links and `..` resolved as far as it exists; the
 /// missing rest is appended lexically (it holds no link, since it does not exist).
-fn resolve(path: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn resolve(path: &Path) -> std::io::Result<PathBuf> {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {

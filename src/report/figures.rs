@@ -641,7 +641,8 @@ mod tests {
 /// What `mutasig plot` should draw from a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PlotRequest {
-    /// Decide from the header: `rank` → rank selection, `Sample` → exposures, channel
+    /// Decide from the header: `rank` → rank selection, `Sample` (mutasig) or `Samples`
+    /// (SigProfiler's activities) → exposures, channel
     /// labels → one spectrum per column.
     Auto,
     /// One spectrum per column of a catalogue or signature matrix.
@@ -664,17 +665,21 @@ pub fn plot_file(
     // streamed, checked as UTF-8 text, comment lines emptied (so never taken for the header)
     let text = String::from_utf8(read_text(path)?.bytes).expect("read_text checks UTF-8");
     let bytes = text.as_bytes();
-    let first = text
+    let mut labels = text
         .trim_start_matches('\u{feff}')
         .lines()
-        .find(|l| !l.trim().is_empty())
-        .and_then(|l| l.split('\t').next())
-        .unwrap_or("")
-        .trim()
-        .to_string();
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split('\t').next().unwrap_or("").trim().to_string());
+    let first = labels.next().unwrap_or_default();
+    // `Samples`: SigProfilerExtractor's and SigProfilerAssignment's activities (a
+    // catalogue whose label column is called `Samples` has channels as rows)
+    let activities = first == "Samples"
+        && labels
+            .next()
+            .is_some_and(|l| crate::Context::detect(&l).is_none());
     let request = match request {
         PlotRequest::Auto if first == "rank" => PlotRequest::Rank,
-        PlotRequest::Auto if first == "Sample" => PlotRequest::Exposures,
+        PlotRequest::Auto if first == "Sample" || activities => PlotRequest::Exposures,
         PlotRequest::Auto => PlotRequest::Spectrum,
         r => r,
     };
