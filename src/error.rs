@@ -31,6 +31,12 @@ pub enum Error {
     /// Drawing a plot.
     #[error(transparent)]
     Plot(#[from] crate::report::plot::PlotError),
+    /// Reading a sample sheet (`--groups`).
+    #[error(transparent)]
+    Sheet(#[from] crate::read::groups::SheetError),
+    /// Comparing groups of samples (`--groups`).
+    #[error(transparent)]
+    Groups(#[from] crate::output::groups::GroupsError),
     /// Invalid settings for this data.
     #[error("{0}")]
     Invalid(String),

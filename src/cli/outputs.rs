@@ -3,7 +3,9 @@
 
 use anyhow::Result;
 use clap::Args;
+use mutasig::Catalogue;
 use mutasig::output::OutputDir;
+use mutasig::read::groups::SampleSheet;
 use mutasig::report::plot::Format;
 
 #[derive(Args, Debug)]
@@ -14,11 +16,48 @@ pub struct OutputArgs {
     /// Format of the figures in plots/ (the report always inlines its own).
     #[arg(long, value_enum, default_value = "svg")]
     plot_format: Format,
+    /// Compare exposures between sample groups: a tab-separated sample sheet, first
+    /// column the sample, a column named 'group' (others ignored); writes
+    /// group_differences.tsv and a Groups section in the report.
+    #[arg(long, value_name = "SHEET.tsv")]
+    groups: Option<String>,
 }
 
 impl OutputArgs {
-    /// Adds the figures and the report to a staged folder whose tables are written.
-    pub fn finish(&self, out: &OutputDir) -> Result<()> {
+    /// A usage error when `--groups` is given to a run without exposures (`flag`).
+    pub fn refuse_groups_with(&self, flag: &str) -> Result<()> {
+        if let Some(path) = &self.groups {
+            let why = format!("not with {flag}, which writes no sample exposures to compare");
+            let e = mutasig::settings::SettingsError::new("--groups", path.as_str(), why);
+            return Err(super::common::usage(e));
+        }
+        Ok(())
+    }
+
+    /// Reads the `--groups` sheet and checks it against the catalogue's samples with
+    /// mutations (the ones in exposures.tsv), before the output folder is created;
+    /// prints its warnings.
+    pub fn groups(&self, cat: &Catalogue) -> Result<Option<SampleSheet>> {
+        let Some(path) = &self.groups else {
+            return Ok(None);
+        };
+        let sheet = SampleSheet::read(path)?;
+        let totals = cat.totals();
+        let used: Vec<String> = (cat.samples.iter().zip(&totals))
+            .filter(|(_, t)| **t > 0.0)
+            .map(|(s, _)| s.clone())
+            .collect();
+        let grouping = sheet.match_cohort(&used)?;
+        grouping.warnings.iter().for_each(|w| mutasig::log::warn(w));
+        Ok(Some(sheet))
+    }
+
+    /// Adds the group comparison, the figures and the report to a staged folder whose
+    /// tables and summary are written.
+    pub fn finish(&self, out: &OutputDir, groups: Option<&SampleSheet>) -> Result<()> {
+        if let Some(sheet) = groups {
+            mutasig::output::groups::add_to(out, sheet)?;
+        }
         if !self.no_plots {
             mutasig::report::add_to(out, self.plot_format)?;
         }
