@@ -797,6 +797,7 @@ fn methods(f: &Folder) -> String {
             ));
         }
     }
+    p.extend(groups::methods(f));
     if let Some(seed) = f.seed() {
         p.push(format!("The random seed was {seed}."));
     }

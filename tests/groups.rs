@@ -118,6 +118,9 @@ fn assign_groups_on_breast21_writes_the_table_summary_and_report_section() {
     assert!(html.contains("<section id=\"groups\">"));
     assert!(html.contains("id=\"group-table\""));
     assert!(html.contains("href=\"#groups\""));
+    assert!(html.contains("were compared between the groups ER+HER2- (n = 5), BRCA1 (n = 5)"));
+    assert!(html.contains("by Kruskal–Wallis tests with tie correction"));
+    assert!(html.contains("Benjamini, Y. &amp; Hochberg, Y."));
     let opt = roxmltree::ParsingOptions {
         allow_dtd: true,
         ..Default::default()
@@ -193,12 +196,19 @@ fn brca_carriers_against_sporadic_tumours_two_groups() {
     for s in significant {
         assert_eq!(row_of(&table, s)["abs_top_group"], "BRCA");
     }
-    // the report names and highlights them
+    // the report names and highlights the rows at q < 0.05 on either measure: also SBS1,
+    // a smaller fraction of the carriers' mutations (rel_q 0.031)
+    let sbs1 = row_of(&table, "SBS1");
+    assert!(
+        num(&sbs1, "rel_q") < 0.05 && num(&sbs1, "abs_q") > 0.05,
+        "{sbs1:?}"
+    );
+    assert_eq!(sbs1["rel_top_group"], "sporadic");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(html.contains("q &lt; 0.05, highlighted): <strong>SBS39, SBS8</strong>"));
+    assert!(html.contains("q &lt; 0.05, highlighted): <strong>SBS39, SBS8, SBS1</strong>"));
     let section = &html[html.find("<section id=\"groups\">").unwrap()..];
     let section = &section[..section.find("</section>").unwrap()];
-    assert_eq!(section.matches("<tr class=\"selected\">").count(), 2);
+    assert_eq!(section.matches("<tr class=\"selected\">").count(), 3);
 }
 
 #[test]

@@ -13,8 +13,9 @@ const Q_HIGHLIGHT: f64 = 0.05;
 /// The report inlines the box plots of this many signatures (smallest p first); plots/
 /// has all of them.
 const INLINED_BOXES: usize = 12;
-/// Above this many samples the report inlines the heatmap as PNG.
-const PNG_HEATMAP_ABOVE: usize = 300;
+/// Above this many compared samples the report inlines the group figures as PNG (plots/
+/// keeps the requested format), as it does for the exposure plot.
+const PNG_ABOVE: usize = 300;
 
 /// What the template shows in the Groups section.
 #[derive(Serialize, Debug)]
@@ -27,7 +28,7 @@ pub(crate) struct GroupsSection {
     significant: Vec<String>,
     heatmap: Option<HtmlFigure>,
     boxes: Vec<HtmlFigure>,
-    /// How many box plots plots/ holds.
+    /// How many box plots plots/ holds (one per signature of the table).
     boxes_total: usize,
 }
 
@@ -95,6 +96,11 @@ pub(crate) fn figures(
         true => e.values[j][s] / totals[j],
         false => 0.0,
     };
+    let fmt = if html && samples.len() > PNG_ABOVE {
+        Format::Png
+    } else {
+        format
+    };
     let mut out = Vec::new();
     let plot_err = |file: &str| {
         let figure = file.to_string();
@@ -109,6 +115,9 @@ pub(crate) fn figures(
         };
         heat_sigs.push(sig.clone());
         heat_vals.push(samples.iter().map(|&j| rel(j, s)).collect::<Vec<f64>>());
+        if html && out.len() >= INLINED_BOXES {
+            continue; // the report shows the first few; plots/ gets them all
+        }
         let mut absolute = vec![Vec::new(); groups.len()];
         let mut relative = vec![Vec::new(); groups.len()];
         for &j in &samples {
@@ -127,24 +136,19 @@ pub(crate) fn figures(
             .collect();
         let pick = |v: &[Vec<f64>]| keep.iter().map(|&g| v[g].clone()).collect::<Vec<_>>();
         let names: Vec<String> = keep.iter().map(|&g| groups[g].clone()).collect();
-        let file = name(&format!("groups_{}", sanitize(sig)), ext(format));
+        let file = name(&format!("groups_{}", sanitize(sig)), ext(fmt));
         let bytes =
-            plot::groups::group_boxes(&names, &pick(&absolute), &pick(&relative), &title, format)
+            plot::groups::group_boxes(&names, &pick(&absolute), &pick(&relative), &title, fmt)
                 .map_err(plot_err(&file))?;
         out.push(Fig {
             file,
             kind: FigKind::GroupBox(sig.clone()),
             title,
             bytes,
-            format,
+            format: fmt,
         });
     }
     if !heat_sigs.is_empty() {
-        let fmt = if html && samples.len() > PNG_HEATMAP_ABOVE {
-            Format::Png
-        } else {
-            format
-        };
         let names: Vec<String> = samples.iter().map(|&j| e.rows[j].clone()).collect();
         let m: Vec<usize> = samples.iter().map(|&j| member[&e.rows[j]]).collect();
         let title = format!(
@@ -222,7 +226,7 @@ pub(crate) fn section(f: &Folder, figs: Vec<Fig>) -> Option<GroupsSection> {
             _ => boxes.push(html_figure(fig)),
         }
     }
-    let boxes_total = boxes.len();
+    let boxes_total = t.rows.len();
     boxes.truncate(INLINED_BOXES);
     Some(GroupsSection {
         facts,
@@ -232,4 +236,24 @@ pub(crate) fn section(f: &Folder, figs: Vec<Fig>) -> Option<GroupsSection> {
         boxes,
         boxes_total,
     })
+}
+
+/// The methods sentence of a group comparison, from summary.json.
+pub(crate) fn methods(f: &Folder) -> Option<String> {
+    let g = f.summary.groups.as_ref()?;
+    let sizes: Vec<String> = g
+        .groups
+        .iter()
+        .map(|x| format!("{} (n = {})", x.name, x.samples))
+        .collect();
+    let test = match g.test.as_str() {
+        "mann_whitney" => {
+            "two-sided Wilcoxon rank-sum (Mann–Whitney U) tests (exact when the smaller group had at most 8 samples and there were no ties, otherwise the normal approximation with tie and continuity corrections; Mann & Whitney, 1947)"
+        }
+        _ => "Kruskal–Wallis tests with tie correction (Kruskal & Wallis, 1952)",
+    };
+    Some(format!(
+        "Exposures, as mutations attributed and as fractions of each sample's mutations, were compared between the groups {} by {test}; p-values were adjusted across signatures by the Benjamini–Hochberg procedure (Benjamini & Hochberg, 1995), separately for each measure.",
+        sizes.join(", ")
+    ))
 }
