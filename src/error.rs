@@ -34,6 +34,12 @@ pub enum Error {
     /// Exporting a folder in SigProfiler's layout.
     #[error(transparent)]
     Export(#[from] crate::output::sigprofiler::ExportError),
+    /// Reading a sample sheet (`--groups`).
+    #[error(transparent)]
+    Sheet(#[from] crate::read::groups::SheetError),
+    /// Comparing groups of samples (`--groups`).
+    #[error(transparent)]
+    Groups(#[from] crate::output::groups::GroupsError),
     /// Invalid settings for this data.
     #[error("{0}")]
     Invalid(String),

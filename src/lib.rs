@@ -13,6 +13,7 @@
 pub mod assign;
 pub mod error;
 pub mod extract;
+pub mod groups;
 pub mod log;
 pub mod matching;
 pub mod nmf;

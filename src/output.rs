@@ -9,6 +9,7 @@ use faer::MatRef;
 pub mod assign;
 pub mod extract;
 mod folder;
+pub mod groups;
 pub mod multiqc;
 pub mod parquet;
 pub mod sigprofiler;

@@ -8,6 +8,7 @@
 //! caller writes the HTML and the figure files.
 
 pub mod figures;
+mod groups;
 pub mod plot;
 pub(crate) mod samples;
 
@@ -116,6 +117,10 @@ pub(crate) struct Folder {
     /// `cosmic_signatures.tsv` (extract): the COSMIC signatures that match or explain the
     /// de novo ones.
     pub reference: Option<Matrix>,
+    /// `group_differences.tsv` (`--groups`).
+    pub group_differences: Option<Table>,
+    /// `sample_groups.tsv` (`--groups`): the compared samples and their groups.
+    pub sample_groups: Option<Table>,
 }
 
 /// A file of the folder, if present, read up to the input limit (a link to an endless
@@ -192,6 +197,8 @@ impl Folder {
             cosmic: table("cosmic_decomposition.tsv")?,
             ci: table("exposures_ci.tsv")?,
             reference: matrix("cosmic_signatures.tsv")?,
+            group_differences: table(crate::output::groups::GROUP_DIFFERENCES)?,
+            sample_groups: table(crate::output::groups::SAMPLE_GROUPS)?,
         })
     }
 
@@ -502,6 +509,8 @@ struct Ctx {
     fit_table: Option<HtmlTable>,
     reconstructions: Vec<HtmlFigure>,
     intervals: Vec<HtmlFigure>,
+    /// `--groups`: the comparison of exposures between sample groups.
+    groups: Option<groups::GroupsSection>,
     methods: String,
     parameters: Vec<(String, String)>,
     /// The per-sample pages ([`samples`]).
@@ -801,6 +810,7 @@ fn methods(f: &Folder) -> String {
             ));
         }
     }
+    p.extend(groups::methods(f));
     if let Some(seed) = f.seed() {
         p.push(format!("The random seed was {seed}."));
     }
@@ -876,6 +886,7 @@ fn warnings(f: &Folder) -> Vec<String> {
 
 fn render_folder(f: &Folder) -> Result<String, ReportError> {
     let figs = figures::make(f, Format::Svg, true)?;
+    let mut group_figs = Vec::new();
     let mut spectra: HashMap<String, HtmlFigure> = HashMap::new();
     let mut ctx = Ctx {
         title: format!("mutasig {} report", f.command),
@@ -905,6 +916,7 @@ fn render_folder(f: &Folder) -> Result<String, ReportError> {
         fit_table: f.fit.as_ref().map(|t| text_table("fit-table", t, true)),
         reconstructions: Vec::new(),
         intervals: Vec::new(),
+        groups: None,
         methods: methods(f),
         parameters: Vec::new(),
         samples: samples::pages(f),
@@ -923,8 +935,10 @@ fn render_folder(f: &Folder) -> Result<String, ReportError> {
             FigKind::Heatmap => ctx.heatmap = Some(html_figure(fig)),
             FigKind::Reconstruction => ctx.reconstructions.push(html_figure(fig)),
             FigKind::Interval => ctx.intervals.push(html_figure(fig)),
+            FigKind::GroupBox(_) | FigKind::GroupHeatmap => group_figs.push(fig),
         }
     }
+    ctx.groups = groups::section(f, group_figs);
     if let Some(s) = &f.signatures {
         for name in &s.cols {
             let i = f.signature_info(name);

@@ -8,6 +8,7 @@ mod catalogue;
 mod commands;
 mod contract;
 mod fuzz;
+mod groups;
 mod packaging;
 mod parquet;
 mod pipelines;

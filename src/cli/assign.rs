@@ -74,6 +74,9 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
         let why = "with --decompose only mutasig (SigProfiler has no counterpart)";
         return Err(usage(SettingsError::new("--layout", "sigprofiler", why)));
     }
+    if a.decompose.is_some() {
+        a.outputs.refuse_groups_with("--decompose")?;
+    }
     let choice = a.reference.choice();
     let candidates = cohort::candidate_references(&choice)?;
     opts.check_names(&candidates).map_err(usage)?;
@@ -101,6 +104,7 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
         return super::decompose::run(target, &req, &candidates, &text.bytes, start);
     }
     let cat = mutasig::Catalogue::parse(path, &text.bytes)?;
+    let groups = a.outputs.groups(&cat)?;
     let lists = (
         a.include.as_slice(),
         a.exclude.as_slice(),
@@ -118,7 +122,7 @@ pub fn run(a: AssignArgs, g: &super::Global) -> Result<()> {
     let run = run_info(start);
     let summary = write::assign_summary(&req, &result, settings, excl, warnings, run);
     out.write("summary.json", json(&summary).as_bytes())?;
-    a.outputs.finish(&out, "assign")?;
+    a.outputs.finish(&out, "assign", groups.as_ref())?;
     let path = out.commit()?;
     let (n, shown) = (result.catalogue.n_samples(), path.display());
     mutasig::log::info(&format!("assigned {n} samples; results in {shown}"));

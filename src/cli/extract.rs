@@ -94,6 +94,7 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
     cfg.check().map_err(usage)?;
     let text = mutasig::read::table::read_text(&a.input)?;
     let cat = mutasig::Catalogue::parse(&a.input, &text.bytes)?;
+    let groups = a.outputs.groups(&cat)?;
     let choice = a.reference.choice();
     let reference = choice.load(cat.context)?;
     let (n, m) = (cat.n_samples().max(1), cat.counts.nrows());
@@ -131,7 +132,7 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
         settings,
         run,
     )?;
-    a.outputs.finish(&out, "extract")?;
+    a.outputs.finish(&out, "extract", groups.as_ref())?;
     let path = out.commit()?;
     let (sel, shown) = (&ex.selection, path.display());
     let (k, why) = (sel.selected, &sel.reason);

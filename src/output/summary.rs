@@ -37,6 +37,9 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Files of the folder, as names or patterns (`ranks/k{K}/`).
     pub outputs: Vec<String>,
+    /// `--groups`: the sample sheet and the groups compared (absent without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<GroupsSummary>,
     /// The part that may differ between runs with the same seed.
     pub run: RunInfo,
 }
@@ -51,6 +54,7 @@ impl Summary {
             details,
             warnings,
             outputs: outputs.iter().map(|s| s.to_string()).collect(),
+            groups: None,
             run,
         }
     }
@@ -222,6 +226,36 @@ pub struct SimulateSummary {
     pub samples: usize,
     /// The settings (seed included).
     pub parameters: SimConfig,
+}
+
+/// `--groups SHEET.tsv` of `extract` and `assign`: what was compared
+/// (`group_differences.tsv` holds the results).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct GroupsSummary {
+    /// The sample sheet as given.
+    pub sheet: String,
+    /// SHA-256 of its bytes (after decompression).
+    pub sheet_sha256: String,
+    /// The sheet's column holding the groups (`group`).
+    pub column: String,
+    /// The groups compared (two or more samples each), in order of first appearance in
+    /// the sheet.
+    pub groups: Vec<GroupSize>,
+    /// `mann_whitney` (two groups) or `kruskal_wallis` (more).
+    pub test: String,
+    /// Samples compared (in one of `groups`).
+    pub samples_compared: usize,
+    /// Samples of the exposures left out: not in the sheet, or alone in their group.
+    pub samples_left_out: Vec<String>,
+}
+
+/// One group of a comparison.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct GroupSize {
+    /// The group's name as in the sheet.
+    pub name: String,
+    /// Its samples in the comparison.
+    pub samples: usize,
 }
 
 /// Where and how a command ran: the one part of a folder that may differ between runs

@@ -33,6 +33,10 @@ pub(crate) enum FigKind {
     Reconstruction,
     /// Bootstrap intervals of one sample.
     Interval,
+    /// `--groups`: one signature's exposure by group.
+    GroupBox(String),
+    /// `--groups`: relative exposures with a group annotation bar.
+    GroupHeatmap,
 }
 
 /// One drawn figure.
@@ -457,6 +461,14 @@ pub(crate) fn make(f: &Folder, format: Format, html: bool) -> Result<Vec<Fig>, R
             )?;
         }
     }
+
+    // --groups: box/strip plots per signature and the heatmap with a group bar
+    out.extend(crate::report::groups::figures(
+        f,
+        format,
+        html,
+        &mut |stem, e| names.get_ext(stem, e),
+    )?);
     Ok(out)
 }
 

@@ -17,6 +17,8 @@ use plotters::style::{FontStyle, FontTransform, register_font};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+pub mod groups;
+
 /// Font family name under which the embedded font is registered.
 const FONT: &str = "sans-serif";
 /// Embedded font: ab_glyph needs the bytes of a real font to lay out text, even for SVG.
