@@ -137,7 +137,7 @@ fn assign_groups_on_breast21_writes_the_table_summary_and_report_section() {
     assert_eq!(highlighted, 0, "no signature at q < 0.05 by clinical group");
     // `mutasig report` rebuilds the same section from the folder's files
     std::fs::remove_file(out.join("report.html")).unwrap();
-    run_ok(&["report", out.to_str().unwrap()]);
+    run_ok(&["report", out.to_str().unwrap(), "--in-place"]);
     assert_eq!(
         std::fs::read_to_string(out.join("report.html")).unwrap(),
         html
