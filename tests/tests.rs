@@ -9,6 +9,7 @@ mod commands;
 mod contract;
 mod fuzz;
 mod groups;
+mod nextflow;
 mod packaging;
 mod parquet;
 mod pipelines;
