@@ -251,3 +251,65 @@ fn partial_flags_are_checked_before_any_file_is_touched() {
     args.push("--force");
     run_ok(&args);
 }
+
+#[test]
+fn resume_continues_from_the_parts_a_killed_run_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    let single = d.join("single");
+    let mut args = vec![
+        "-q",
+        "extract",
+        ex,
+        "--no-plots",
+        "-o",
+        single.to_str().unwrap(),
+    ];
+    args.extend_from_slice(&SETTINGS);
+    run_ok(&args);
+    // what an interrupted `extract --resume -o out` leaves: finished ranks' parts (here
+    // rank 1), a stale part of another run (rank 3, other seed) and a damaged one (rank 2)
+    let work = d.join(".out.mutasig-parts");
+    std::fs::create_dir(&work).unwrap();
+    part(&work, "rank1.part", &["--ranks", "1"]);
+    part(&work, "rank3.part", &["--ranks", "3", "--seed", "9"]);
+    std::fs::write(work.join("rank2.part"), b"mutasig-partial 1\n{").unwrap();
+    let out = d.join("out");
+    let mut args = vec![
+        "extract",
+        ex,
+        "--no-plots",
+        "--resume",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(&SETTINGS);
+    let o = run_ok(&args);
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(log.contains("resuming: 1 of 3 ranks taken from"), "{log}");
+    assert!(
+        !work.exists(),
+        "the work area is removed once the folder is written"
+    );
+    let (a, b) = (all_files(&single), all_files(&out));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        if name != "summary.json" && name != ".mutasig-manifest" {
+            assert!(bytes == &b[name], "{name} differs after resuming");
+        }
+    }
+    let summary = |m: &BTreeMap<String, Vec<u8>>| {
+        let mut v: serde_json::Value = serde_json::from_slice(&m["summary.json"]).unwrap();
+        v.as_object_mut().unwrap().remove("run");
+        v
+    };
+    assert_eq!(summary(&a), summary(&b));
+    // --resume writes a folder, never a part
+    let mut args = vec!["extract", ex, "--resume", "--partial-out", "x.part"];
+    args.extend_from_slice(&SETTINGS);
+    let o = mutasig().current_dir(d).args(&args).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!d.join("x.part").exists());
+}

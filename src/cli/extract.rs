@@ -11,6 +11,7 @@ use mutasig::extract::resample::Normalization;
 use mutasig::extract::{self, ExtractConfig};
 use mutasig::log;
 use mutasig::output::TableFormat;
+use mutasig::output::work::WorkArea;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -27,6 +28,11 @@ pub struct ExtractArgs {
     /// Replace an existing output folder (or --partial-out file).
     #[arg(long)]
     force: bool,
+    /// Keep each finished rank in a work area beside the output folder
+    /// (.NAME.mutasig-parts/) and reuse what an earlier, interrupted run with the same
+    /// input and settings left there; the work area is removed once the folder is written.
+    #[arg(long, conflicts_with = "partial_out")]
+    resume: bool,
     /// Also write the exposures as a Parquet long table (exposures.parquet).
     #[arg(long, value_enum, default_value = "tsv")]
     format: TableFormat,
@@ -117,10 +123,22 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
         cat.n_samples(),
         cfg.replicates
     ));
-    let ex = extract::extract(&cat, &cfg, &|p| match p {
-        extract::Progress::Factorized => bar.inc(1),
-        extract::Progress::Detail(d) => log::debug(&format!("{d}; memory {:.0} MB", log::rss_mb())),
-    })?;
+    let work = WorkArea::of(path);
+    let ex = if a.resume {
+        let input = (a.input.as_str(), text.sha256.as_str());
+        super::resume::extraction(&cat, input, &cfg, &work, &bar)?
+    } else {
+        extract::extract(&cat, &cfg, &|p| match p {
+            extract::Progress::Factorized => bar.inc(1),
+            extract::Progress::Detail(d) => {
+                log::debug(&format!("{d}; memory {:.0} MB", log::rss_mb()))
+            }
+        })?
+    };
     bar.finish_and_clear();
-    folder.write(ex, (&cat, &text.sha256, &cfg), groups.as_ref(), start)
+    folder.write(ex, (&cat, &text.sha256, &cfg), groups.as_ref(), start)?;
+    if a.resume {
+        work.remove()?;
+    }
+    Ok(())
 }

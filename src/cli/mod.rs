@@ -17,6 +17,7 @@ mod nmf;
 mod outputs;
 mod reference;
 mod report;
+mod resume;
 mod scatter;
 mod selection;
 mod simulate;

@@ -266,6 +266,26 @@ pub fn compute(
     Ok(out)
 }
 
+impl Partial {
+    /// Whether this part holds exactly `ranks` × `replicates` of the run with settings
+    /// `cfg` on the input with SHA-256 `input_sha256`, computed by this mutasig.
+    pub fn is_part_of(
+        &self,
+        cfg: &ExtractConfig,
+        input_sha256: &str,
+        ranks: &[usize],
+        replicates: Range<usize>,
+    ) -> bool {
+        let h = &self.header;
+        let settings = |c: &ExtractConfig| serde_json::to_value(c).expect("settings serialize");
+        h.mutasig == crate::VERSION
+            && h.input_sha256 == input_sha256
+            && settings(&h.settings) == settings(cfg)
+            && h.ranks == ranks
+            && h.replicate_range == [replicates.start, replicates.end]
+    }
+}
+
 /// Decodes a partial file's bytes; `file` names it in errors.
 ///
 /// # Errors
