@@ -323,8 +323,18 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<Partial, PartialError> {
     let [start, end] = header.replicate_range;
     let jobs = jobs(&header.ranks, start..end);
     let (m, n) = (header.channels, header.samples);
-    let size: usize = jobs.iter().map(|&(k, _)| 17 + 8 * m * k + 4 * n).sum();
-    let mut raw = Vec::with_capacity(size);
+    // the size from the header, checked: a damaged header must not overflow or allocate
+    let size = jobs
+        .iter()
+        .try_fold(0usize, |acc, &(k, _)| {
+            let w = m.checked_mul(k)?.checked_mul(8)?;
+            acc.checked_add(w)?
+                .checked_add(n.checked_mul(4)?)?
+                .checked_add(17)
+        })
+        .filter(|&s| s <= 1 << 34)
+        .ok_or_else(|| corrupt("sizes in the header out of range".into()))?;
+    let mut raw = Vec::new();
     flate2::read::GzDecoder::new(payload)
         .take(size as u64 + 1)
         .read_to_end(&mut raw)
@@ -356,7 +366,13 @@ pub fn decode(file: &str, bytes: &[u8]) -> Result<Partial, PartialError> {
             let o = 8 * (s * m + i);
             f64::from_le_bytes(w[o..o + 8].try_into().expect("8 bytes"))
         });
-        let labels = take(4 * n).chunks_exact(4).map(u32_at).collect();
+        let labels: Vec<usize> = take(4 * n).chunks_exact(4).map(u32_at).collect();
+        let finite = (0..k).all(|s| w.col_as_slice(s).iter().all(|x| x.is_finite()));
+        if !finite || labels.iter().any(|&l| l >= k) {
+            return Err(corrupt(format!(
+                "rank {k} replicate {r} has values out of range"
+            )));
+        }
         replicates.push(Replicate {
             w,
             labels,
