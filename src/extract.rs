@@ -12,6 +12,7 @@
 
 pub mod consensus;
 pub mod cophenetic;
+pub mod partial;
 pub mod rank;
 pub mod resample;
 
@@ -243,7 +244,10 @@ pub fn rank_range(min: usize, max: usize, n: usize, m: usize) -> (usize, usize, 
     (lo, hi, note)
 }
 
-struct Replicate {
+/// One factorization's raw result: everything [`finish`] needs from a (rank, replicate)
+/// job. Stored in partial files by [`partial`].
+#[derive(Debug, Clone)]
+pub struct Replicate {
     w: Mat<f64>,
     /// Each sample's dominant signature (for the co-clustering consensus).
     labels: Vec<usize>,
@@ -260,13 +264,29 @@ pub enum Progress {
     Detail(String),
 }
 
-/// Run the extraction. `progress` is called once per finished factorization and after
-/// each step (for verbose logs).
-pub fn extract(
-    input: &Catalogue,
-    cfg: &ExtractConfig,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Extraction, ExtractError> {
+/// The catalogue as it is factorized and what follows from it, before any factorization:
+/// shared by a whole run, a partial run (`--partial-out`) and a merge of partial runs.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The catalogue actually factorized (zero samples removed).
+    pub catalogue: Catalogue,
+    /// Samples dropped for having no mutations.
+    pub dropped: Vec<String>,
+    /// Notes and warnings so far.
+    pub warnings: Vec<String>,
+    /// The normalization as applied (a GMM resolved to its cap).
+    pub normalization: Normalization,
+    /// The ranks tried, ascending (the --min-rank..--max-rank range, capped).
+    pub ranks: Vec<usize>,
+}
+
+/// Checks the settings, drops empty samples, caps the rank range and resolves the
+/// normalization: everything [`factorize_jobs`] and [`finish`] need.
+///
+/// # Errors
+///
+/// A setting out of range, a catalogue without mutations, a failed normalization.
+pub fn prepare(input: &Catalogue, cfg: &ExtractConfig) -> Result<Prepared, ExtractError> {
     cfg.check()?;
     let mut warnings = Vec::new();
     let (cat, dropped) = input.without_zero_samples();
@@ -289,38 +309,95 @@ pub fn extract(
     if let Some(note) = note {
         warnings.push(note);
     }
-    let v = cat.counts.as_ref();
     let normalization = cfg
         .normalization
-        .resolve(v)
+        .resolve(cat.counts.as_ref())
         .map_err(stage("normalization", 0))?;
+    Ok(Prepared {
+        catalogue: cat,
+        dropped,
+        warnings,
+        normalization,
+        ranks: (lo..=hi).collect(),
+    })
+}
 
-    let ranks: Vec<usize> = (lo..=hi).collect();
-    let jobs: Vec<(usize, usize)> = ranks
+/// Runs the factorizations of the (rank, replicate) `jobs` in one parallel loop; the
+/// results come back in the order of `jobs`, whatever the number of threads.
+/// `progress` is called once per finished factorization.
+///
+/// # Errors
+///
+/// The first failed bootstrap, normalization or factorization.
+pub fn factorize_jobs(
+    p: &Prepared,
+    cfg: &ExtractConfig,
+    jobs: &[(usize, usize)],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<Replicate>, ExtractError> {
+    let v = p.catalogue.counts.as_ref();
+    // One flat parallel loop over (rank, replicate) keeps every core busy across ranks.
+    jobs.par_iter()
+        .map(|&(k, r)| {
+            let out = replicate(v, k, r, p.normalization, cfg);
+            progress(Progress::Factorized);
+            out
+        })
+        .collect()
+}
+
+/// Run the extraction. `progress` is called once per finished factorization and after
+/// each step (for verbose logs).
+pub fn extract(
+    input: &Catalogue,
+    cfg: &ExtractConfig,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Extraction, ExtractError> {
+    let p = prepare(input, cfg)?;
+    let jobs: Vec<(usize, usize)> = p
+        .ranks
         .iter()
         .flat_map(|&k| (0..cfg.replicates).map(move |r| (k, r)))
         .collect();
     let t0 = Instant::now();
-    // One flat parallel loop over (rank, replicate) keeps both cores busy across ranks.
-    let fits: Vec<Result<Replicate, ExtractError>> = jobs
-        .par_iter()
-        .map(|&(k, r)| {
-            let out = replicate(v, k, r, normalization, cfg);
-            progress(Progress::Factorized);
-            out
-        })
-        .collect();
+    let fits = factorize_jobs(&p, cfg, &jobs, progress)?;
     let nmf_seconds = t0.elapsed().as_secs_f64();
     progress(Progress::Detail(format!(
         "{} factorizations in {nmf_seconds:.1} s",
         jobs.len()
     )));
     let mut fits = fits.into_iter();
+    let per_rank = p
+        .ranks
+        .iter()
+        .map(|_| (&mut fits).take(cfg.replicates).collect())
+        .collect();
+    finish(p, cfg, per_rank, nmf_seconds, progress)
+}
 
-    let mut results = Vec::with_capacity(ranks.len());
-    for &k in &ranks {
-        let reps: Vec<Replicate> = (&mut fits).take(cfg.replicates).collect::<Result<_, _>>()?;
-        results.push(summarize_rank(&cat, k, reps, cfg)?);
+/// The remainder of an extraction once every factorization is done: the consensus and
+/// refit of each rank, then the rank selection. `replicates` holds, for each rank of
+/// `p.ranks` in order, its replicates in order; `nmf_seconds` is reported as is.
+///
+/// # Errors
+///
+/// A rank whose replicates are not all there, or a failed consensus, refit or selection.
+pub fn finish(
+    p: Prepared,
+    cfg: &ExtractConfig,
+    replicates: Vec<Vec<Replicate>>,
+    nmf_seconds: f64,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Extraction, ExtractError> {
+    if replicates.len() != p.ranks.len() || replicates.iter().any(|r| r.len() != cfg.replicates) {
+        return Err(ExtractError::Invalid(format!(
+            "expected {} replicates for each of the ranks {:?}",
+            cfg.replicates, p.ranks
+        )));
+    }
+    let mut results = Vec::with_capacity(p.ranks.len());
+    for (&k, reps) in p.ranks.iter().zip(replicates) {
+        results.push(summarize_rank(&p.catalogue, k, reps, cfg)?);
         progress(Progress::Detail(format!("rank {k} summarized")));
     }
 
@@ -338,10 +415,10 @@ pub fn extract(
     Ok(Extraction {
         ranks: results,
         selection,
-        dropped,
-        catalogue: cat,
-        normalization,
-        warnings,
+        dropped: p.dropped,
+        catalogue: p.catalogue,
+        normalization: p.normalization,
+        warnings: p.warnings,
         nmf_seconds,
     })
 }

@@ -15,6 +15,7 @@ pub mod parquet;
 pub mod sigprofiler;
 pub mod simulate;
 pub mod summary;
+pub mod work;
 pub use folder::{
     FileTarget, MANIFEST, OutputDir, add_to_manifest, may_overwrite, remove_unfinished,
     write_atomic,

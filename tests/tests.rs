@@ -15,5 +15,6 @@ mod parquet;
 mod pipelines;
 mod plots;
 mod report;
+mod scatter;
 mod settings;
 mod sigprofiler;

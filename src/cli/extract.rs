@@ -1,29 +1,38 @@
 //! `mutasig extract`.
 
-use super::common::{progress_bar, run_info, usage};
+use super::common::{progress_bar, usage};
+use super::folder::Folder;
 use super::nmf::NmfArgs;
 use super::outputs::OutputArgs;
 use super::reference::ReferenceArgs;
+use super::scatter::ScatterArgs;
 use clap::Args;
 use mutasig::extract::resample::Normalization;
 use mutasig::extract::{self, ExtractConfig};
 use mutasig::log;
-use mutasig::output::summary::RunInfo;
-use mutasig::output::{OutputDir, TableFormat, extract::write_outputs};
+use mutasig::output::TableFormat;
+use mutasig::output::work::WorkArea;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ExtractArgs {
     #[command(flatten)]
     outputs: OutputArgs,
+    #[command(flatten)]
+    scatter: ScatterArgs,
     /// Catalogue file (TSV/CSV, optionally .gz; `-` for standard input; or .parquet).
     input: String,
     /// Output folder (must not exist or be empty, unless --force).
-    #[arg(short, long)]
-    output: PathBuf,
-    /// Replace an existing output folder.
+    #[arg(short, long, required_unless_present = "partial_out")]
+    output: Option<PathBuf>,
+    /// Replace an existing output folder (or --partial-out file).
     #[arg(long)]
     force: bool,
+    /// Keep each finished rank in a work area beside the output folder
+    /// (.NAME.mutasig-parts/) and reuse what an earlier, interrupted run with the same
+    /// input and settings left there; the work area is removed once the folder is written.
+    #[arg(long, conflicts_with = "partial_out")]
+    resume: bool,
     /// Also write the exposures as a Parquet long table (exposures.parquet).
     #[arg(long, value_enum, default_value = "tsv")]
     format: TableFormat,
@@ -92,50 +101,44 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
     let cfg = a.settings(g.seed);
     // every setting is checked before the input is read or the output created
     cfg.check().map_err(usage)?;
+    a.scatter.check()?;
+    if let Some(part) = &a.scatter.partial_out {
+        return a.scatter.run(part, &a.input, a.force, &cfg, g);
+    }
     let text = mutasig::read::table::read_text(&a.input)?;
     let cat = mutasig::Catalogue::parse(&a.input, &text.bytes)?;
     let groups = a.outputs.groups(&cat)?;
-    let choice = a.reference.choice();
-    let reference = choice.load(cat.context)?;
     let (n, m) = (cat.n_samples().max(1), cat.counts.nrows());
     let (lo, hi, _) = extract::rank_range(cfg.min_rank, cfg.max_rank, n, m);
     cfg.check_ranks(hi).map_err(usage)?;
-    let inputs = [a.input.as_str(), a.reference.file.as_deref().unwrap_or("-")];
-    let out = OutputDir::create(&a.output, a.force, &inputs)?;
+    let path = a
+        .output
+        .as_deref()
+        .expect("clap requires -o without --partial-out");
+    let args = (a.input.as_str(), &a.outputs, &a.reference);
+    let folder = Folder::open(args, &cat, path, a.force, a.format)?;
     let bar = progress_bar(((hi - lo + 1) * cfg.replicates) as u64, g.quiet);
     mutasig::log::info(&format!(
         "extracting from {} samples, ranks {lo}..{hi}, {} replicates each",
         cat.n_samples(),
         cfg.replicates
     ));
-    let mut ex = extract::extract(&cat, &cfg, &|p| match p {
-        extract::Progress::Factorized => bar.inc(1),
-        extract::Progress::Detail(d) => log::debug(&format!("{d}; memory {:.0} MB", log::rss_mb())),
-    })?;
-    bar.finish_and_clear();
-    ex.warnings.splice(0..0, cat.warnings.iter().cloned());
-    ex.warnings.iter().for_each(|w| mutasig::log::warn(w));
-    let run = RunInfo {
-        rank_seconds: Some(ex.ranks.iter().map(|r| (r.k, r.seconds)).collect()),
-        nmf_seconds: Some(ex.nmf_seconds),
-        ..run_info(start)
+    let work = WorkArea::of(path);
+    let ex = if a.resume {
+        let input = (a.input.as_str(), text.sha256.as_str());
+        super::resume::extraction(&cat, input, &cfg, &work, &bar)?
+    } else {
+        extract::extract(&cat, &cfg, &|p| match p {
+            extract::Progress::Factorized => bar.inc(1),
+            extract::Progress::Detail(d) => {
+                log::debug(&format!("{d}; memory {:.0} MB", log::rss_mb()))
+            }
+        })?
     };
-    let input = (a.input.as_str(), text.sha256.as_str());
-    let dcfg = Default::default();
-    let settings = (&cfg, a.format);
-    write_outputs(
-        &out,
-        &ex,
-        input,
-        (&reference, &choice),
-        &dcfg,
-        settings,
-        run,
-    )?;
-    a.outputs.finish(&out, "extract", groups.as_ref())?;
-    let path = out.commit()?;
-    let (sel, shown) = (&ex.selection, path.display());
-    let (k, why) = (sel.selected, &sel.reason);
-    mutasig::log::info(&format!("selected rank {k} ({why}); results in {shown}"));
+    bar.finish_and_clear();
+    folder.write(ex, (&cat, &text.sha256, &cfg), groups.as_ref(), start)?;
+    if a.resume {
+        work.remove()?;
+    }
     Ok(())
 }

@@ -9,12 +9,16 @@ mod completions;
 mod decompose;
 mod export;
 mod extract;
+mod folder;
 mod global;
 mod inspect;
+mod merge;
 mod nmf;
 mod outputs;
 mod reference;
 mod report;
+mod resume;
+mod scatter;
 mod selection;
 mod simulate;
 
@@ -51,6 +55,11 @@ pub enum Command {
         after_help = "Example:\n  mutasig extract examples/breast21_wgs_sbs96.tsv -o breast21/ --max-rank 8 --replicates 50"
     )]
     Extract(Box<extract::ExtractArgs>),
+    /// Merge the partial files of `extract --partial-out` into one extraction's folder.
+    #[command(
+        after_help = "Example:\n  mutasig merge --input examples/breast21_wgs_sbs96.tsv parts/*.part -o breast21/"
+    )]
+    Merge(Box<merge::MergeArgs>),
     /// Refit known signatures (COSMIC or your own) to every sample, sparsely.
     #[command(
         after_help = "Examples:\n  mutasig assign examples/breast21_wgs_sbs96.tsv -o assigned/ --bootstrap 100\n  mutasig assign --decompose breast21/signatures.tsv -o decomposed/"
@@ -114,6 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inspect(a) => inspect::run(a),
         Command::Reference(a) => reference::run(a),
         Command::Extract(a) => extract::run(*a, g),
+        Command::Merge(a) => merge::run(*a),
         Command::Assign(a) => assign::run(*a, g),
         Command::Compare(a) => compare::run(a),
         Command::Report(a) => report::run_report(a),
