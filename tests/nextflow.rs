@@ -32,7 +32,7 @@ fn block(
     for line in rest[..open]
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
+        .filter(|l| !l.is_empty() && !l.starts_with("//"))
     {
         let line = line.strip_prefix("def ").unwrap_or(line);
         let (name, expr) = line
@@ -123,10 +123,12 @@ fn outputs(nf: &str) -> (Vec<String>, Vec<String>) {
 }
 
 /// Runs one block in a fresh task folder; returns the folder and the `env` values.
+/// `staged`: (variable, files, folder they are staged in: `""` or as `stageAs: 'dir/*'`).
 fn run_task(
     name: &str,
     label: &str,
-    staged: &[(&str, &Path)],
+    staged: &[(&str, &[&Path], &str)],
+    vals: &[(&str, &str)],
     ext: &BTreeMap<&str, &str>,
 ) -> (
     tempfile::TempDir,
@@ -143,19 +145,28 @@ fn run_task(
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
+    vars.extend(vals.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let task = tempfile::tempdir().unwrap();
-    for (var, source) in staged {
-        let dest = task.path().join(source.file_name().unwrap());
-        std::os::unix::fs::symlink(source, &dest).unwrap();
-        vars.insert(
-            var.to_string(),
-            dest.file_name().unwrap().to_string_lossy().into(),
-        );
+    for (var, sources, dir) in staged {
+        std::fs::create_dir_all(task.path().join(dir)).unwrap();
+        let names: Vec<String> = sources
+            .iter()
+            .map(|source| {
+                let rel = Path::new(dir).join(source.file_name().unwrap());
+                std::os::unix::fs::symlink(source, task.path().join(&rel)).unwrap();
+                rel.to_string_lossy().into_owned()
+            })
+            .collect();
+        vars.insert(var.to_string(), names.join(" "));
     }
     let script = block(&nf, label, &mut vars, ext);
     let (paths, envs) = outputs(&nf);
-    assert!(paths.len() >= 3 && paths.contains(&"versions.yml".to_string()), "{paths:?}");
-    assert_eq!(envs.is_empty(), name != "extract", "{envs:?}");
+    assert!(
+        paths.len() >= 2 && paths.contains(&"versions.yml".to_string()),
+        "{paths:?}"
+    );
+    let emits_rank = name == "extract" || name == "merge";
+    assert_eq!(envs.is_empty(), !emits_rank, "{envs:?}");
     let mut full = format!("set -euo pipefail\n{script}\n");
     for e in &envs {
         full.push_str(&format!("echo \"{e}=${e}\" > .command.env.{e}\n"));
@@ -219,8 +230,10 @@ fn glob_exists(dir: &Path, pattern: &str) -> bool {
 #[test]
 fn nextflow_modules_run_their_script_blocks() {
     let ex = example();
-    let ext: BTreeMap<&str, &str> = [("args", "--max-rank 3 --replicates 4 --no-plots")].into();
-    let (extract, env, _) = run_task("extract", "script", &[("catalogue", &ex)], &ext);
+    let cat: &[(&str, &[&Path], &str)] = &[("catalogue", &[ex.as_path()], "")];
+    let settings = "--max-rank 3 --replicates 4 --no-plots";
+    let ext: BTreeMap<&str, &str> = [("args", settings)].into();
+    let (extract, env, _) = run_task("extract", "script", cat, &[], &ext);
     let summary: serde_json::Value = serde_json::from_slice(
         &std::fs::read(extract.path().join("cohort1/summary.json")).unwrap(),
     )
@@ -230,45 +243,79 @@ fn nextflow_modules_run_their_script_blocks() {
         summary["selected_rank"].to_string(),
         "the rank is emitted as a value"
     );
-    assert!(
-        std::fs::read_to_string(extract.path().join("cohort1.log"))
-            .unwrap()
-            .contains("selected rank")
-    );
+    let log = std::fs::read_to_string(extract.path().join("cohort1.log")).unwrap();
+    assert!(log.contains("selected rank"), "{log}");
 
     let ext: BTreeMap<&str, &str> = [("args", "--bootstrap 5"), ("prefix", "assigned")].into();
-    let (assign, _, _) = run_task("assign", "script", &[("catalogue", &ex)], &ext);
-    assert!(
-        assign.path().join("assigned/exposures_ci.tsv").exists(),
-        "task.ext.args reach the command"
-    );
+    let (assign, _, _) = run_task("assign", "script", cat, &[], &ext);
+    let ci = assign.path().join("assigned/exposures_ci.tsv");
+    assert!(ci.exists(), "task.ext.args reach the command");
 
     // report reads the staged extract folder and writes a new one
     let staged = extract.path().join("cohort1");
     let before = std::fs::read_dir(&staged).unwrap().count();
-    let (report, _, _) = run_task(
-        "report",
-        "script",
-        &[("results", &staged)],
-        &BTreeMap::new(),
-    );
+    let results: &[(&str, &[&Path], &str)] = &[("results", &[staged.as_path()], "results")];
+    let (report, _, _) = run_task("report", "script", results, &[], &BTreeMap::new());
     assert!(report.path().join("cohort1_report/report.html").exists());
-    assert_eq!(
-        std::fs::read_dir(&staged).unwrap().count(),
-        before,
-        "report wrote into its input"
-    );
+    let after = std::fs::read_dir(&staged).unwrap().count();
+    assert_eq!(after, before, "report wrote into its input");
+
+    // scatter (ranks 1-3 in two uneven replicate chunks) and gather: the same tables as
+    // the single extract above, which ran with the same settings
+    let mut parts = Vec::new();
+    for (chunk, prefix) in [("0..1", "p1"), ("1..4", "p2")] {
+        let ext: BTreeMap<&str, &str> = [("args", settings), ("prefix", prefix)].into();
+        let vals = [("ranks", "1,2,3"), ("replicates", chunk)];
+        let (task, _, _) = run_task("extractpart", "script", cat, &vals, &ext);
+        parts.push(task.path().join(format!("{prefix}.part")));
+        std::mem::forget(task); // keep the part until the merge has read it
+    }
+    let part_refs: Vec<&Path> = parts.iter().map(|p| p.as_path()).collect();
+    let staged: &[(&str, &[&Path], &str)] = &[
+        ("catalogue", &[ex.as_path()], ""),
+        ("parts", &part_refs, "parts"),
+    ];
+    let ext: BTreeMap<&str, &str> = [("args", "--no-plots")].into();
+    let (merged, env, _) = run_task("merge", "script", staged, &[], &ext);
+    assert_eq!(env["SELECTED_RANK"], summary["selected_rank"].to_string());
+    for f in [
+        "signatures.tsv",
+        "exposures.tsv",
+        "fit_quality.tsv",
+        "rank_selection.tsv",
+    ] {
+        let a = std::fs::read(merged.path().join("cohort1").join(f)).unwrap();
+        let b = std::fs::read(extract.path().join("cohort1").join(f)).unwrap();
+        assert_eq!(a, b, "{f}: merged parts differ from the single extract");
+    }
+    for p in parts {
+        let _ = std::fs::remove_dir_all(p.parent().unwrap());
+    }
 }
 
 #[test]
 fn nextflow_modules_run_their_stub_blocks() {
     let ex = example();
-    for name in ["extract", "assign", "report"] {
+    let one: &[&Path] = &[ex.as_path()];
+    for name in ["extract", "assign", "report", "merge"] {
         let input = if name == "report" {
             "results"
         } else {
             "catalogue"
         };
-        run_task(name, "stub", &[(input, &ex)], &BTreeMap::new());
+        let mut staged = vec![(input, one, "")];
+        if name == "merge" {
+            staged.push(("parts", one, "parts"));
+        }
+        run_task(name, "stub", &staged, &[], &BTreeMap::new());
     }
+    let ext: BTreeMap<&str, &str> = [("prefix", "p1")].into();
+    let vals = [("ranks", "2"), ("replicates", "0..4")];
+    run_task(
+        "extractpart",
+        "stub",
+        &[("catalogue", one, "")],
+        &vals,
+        &ext,
+    );
 }

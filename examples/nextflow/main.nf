@@ -1,24 +1,41 @@
 #!/usr/bin/env nextflow
-// A minimal pipeline around the mutasig modules: extract and assign per cohort, then a
-// report of each extraction. Run: nextflow run examples/nextflow/main.nf --catalogues 'cohorts/*.tsv'
-// (untested here: Nextflow cannot be installed on our machines; the modules' script and
-// stub blocks are run by tests/nextflow.rs).
+// A pipeline around the mutasig modules: per cohort, the extraction scattered over ranks
+// × replicate chunks (MUTASIG_EXTRACTPART, one task each), gathered by MUTASIG_MERGE,
+// reported; and an assignment. Run:
+//   nextflow run examples/nextflow/main.nf --catalogues 'cohorts/*.tsv' -profile docker
+// Untested here: Nextflow cannot be installed on our machines; tests/nextflow.rs runs the
+// modules' script and stub blocks (docs/pipelines.md says exactly what was run).
 nextflow.enable.dsl = 2
 
-include { MUTASIG_EXTRACT } from './modules/mutasig/extract/main'
-include { MUTASIG_ASSIGN  } from './modules/mutasig/assign/main'
-include { MUTASIG_REPORT  } from './modules/mutasig/report/main'
+include { MUTASIG_EXTRACTPART } from './modules/mutasig/extractpart/main'
+include { MUTASIG_MERGE       } from './modules/mutasig/merge/main'
+include { MUTASIG_ASSIGN      } from './modules/mutasig/assign/main'
+include { MUTASIG_REPORT      } from './modules/mutasig/report/main'
 
 params.catalogues = "${projectDir}/../breast21_wgs_sbs96.tsv"
+// must match --min-rank/--max-rank/--replicates in nextflow.config's MUTASIG_EXTRACTPART ext.args
+params.min_rank   = 1
+params.max_rank   = 8
+params.replicates = 100
+params.chunk      = 25
 
 workflow {
     cohorts = Channel
         .fromPath(params.catalogues, checkIfExists: true)
         .map { file -> [ [ id: file.baseName ], file ] }
 
-    MUTASIG_EXTRACT(cohorts)
-    MUTASIG_ASSIGN(cohorts)
-    MUTASIG_REPORT(MUTASIG_EXTRACT.out.results)
+    ranks  = Channel.of(params.min_rank..params.max_rank).map { k -> k.toString() }
+    chunks = Channel.fromList(
+        (0..<params.replicates).step(params.chunk).collect { a ->
+            "${a}..${Math.min(a + params.chunk, params.replicates)}".toString()
+        }
+    )
+    MUTASIG_EXTRACTPART(cohorts.combine(ranks).combine(chunks))
 
-    MUTASIG_EXTRACT.out.rank.view { meta, rank -> "${meta.id}: selected rank ${rank}" }
+    parts = MUTASIG_EXTRACTPART.out.part.groupTuple()
+    MUTASIG_MERGE(cohorts.join(parts))
+    MUTASIG_REPORT(MUTASIG_MERGE.out.results)
+    MUTASIG_ASSIGN(cohorts)
+
+    MUTASIG_MERGE.out.rank.view { meta, rank -> "${meta.id}: selected rank ${rank}" }
 }
