@@ -340,6 +340,204 @@ pub fn coclustering_stats(c: MatRef<'_, f64>) -> Result<CoclusteringStats, Cophe
     })
 }
 
+/// When and how the cophenetic correlation is estimated instead of computed exactly.
+///
+/// The exact statistic needs the n(n−1)/2 condensed distances twice (about 8n² bytes:
+/// 0.8 GB at 10,000 samples, 80 GB at 100,000) and an O(n²) average-linkage tree. Above
+/// `exact_max` samples it is computed on `subsets` independent random subsets of
+/// `subset_size` samples each (drawn without replacement from
+/// `rng::stream(seed, Purpose::Coclustering, k, subset)`), and their mean is reported with
+/// the spread, so time and memory are O(subsets × subset_size²) whatever n is.
+/// Dispersion and PAC stay exact in either case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopheneticSampling {
+    /// Largest cohort whose cophenetic correlation is computed exactly.
+    pub exact_max: usize,
+    /// Samples per subset (the whole cohort when it is not larger).
+    pub subset_size: usize,
+    /// Number of subsets (≥ 1; 1 when the subset is the whole cohort).
+    pub subsets: usize,
+}
+
+/// Default [`CopheneticSampling::exact_max`]: 5,000 samples (0.2 GB of distances).
+pub const EXACT_COPHENETIC_MAX: usize = 5_000;
+/// Default [`CopheneticSampling::subset_size`].
+pub const COPHENETIC_SUBSET_SIZE: usize = 2_000;
+/// Default [`CopheneticSampling::subsets`].
+pub const COPHENETIC_SUBSETS: usize = 10;
+
+impl Default for CopheneticSampling {
+    fn default() -> Self {
+        Self {
+            exact_max: EXACT_COPHENETIC_MAX,
+            subset_size: COPHENETIC_SUBSET_SIZE,
+            subsets: COPHENETIC_SUBSETS,
+        }
+    }
+}
+
+/// How an estimated cophenetic correlation was obtained (summary.json: absent when the
+/// value is exact).
+#[derive(
+    Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct CopheneticEstimate {
+    /// Samples in each random subset.
+    pub subset_size: usize,
+    /// Number of independent subsets; the reported cophenetic is their mean.
+    pub subsets: usize,
+    /// Standard deviation of the subsets' values (0 for a single subset).
+    pub sd: f64,
+    /// Smallest subset value.
+    pub min: f64,
+    /// Largest subset value.
+    pub max: f64,
+}
+
+/// Co-clustering statistics of a cohort of any size: [`coclustering_from_labels`] up to
+/// `sampling.exact_max` samples (the same bits), above it the cophenetic correlation is
+/// estimated on random subsets (see [`CopheneticSampling`]) and dispersion and PAC are
+/// counted exactly from the distinct label patterns, in O(n) memory. `k` and `seed`
+/// select the random streams. The result does not depend on the number of threads.
+pub fn coclustering_sampled<L: AsRef<[usize]> + Sync>(
+    labels: &[L],
+    k: usize,
+    seed: u64,
+    sampling: &CopheneticSampling,
+) -> Result<(CoclusteringStats, Option<CopheneticEstimate>), CopheneticError> {
+    let n = sample_count(labels)?;
+    if n <= sampling.exact_max {
+        return Ok((coclustering_from_labels(labels)?, None));
+    }
+    let (dispersion, pac) = dispersion_pac_by_patterns(labels, n);
+    let s = sampling.subset_size.clamp(2, n);
+    let count = if s == n { 1 } else { sampling.subsets.max(1) };
+    let values: Vec<f64> = (0..count)
+        .into_par_iter()
+        .map(|t| {
+            let idx = random_subset(n, s, seed, k, t);
+            let sub: Vec<Vec<usize>> = labels
+                .iter()
+                .map(|l| {
+                    let l = l.as_ref();
+                    idx.iter().map(|&i| l[i as usize]).collect()
+                })
+                .collect();
+            coclustering_from_labels(&sub).map(|c| c.cophenetic)
+        })
+        .collect::<Result<_, _>>()?;
+    let mean = values.iter().sum::<f64>() / count as f64;
+    let sd = if count > 1 {
+        (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (count - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    let estimate = CopheneticEstimate {
+        subset_size: s,
+        subsets: count,
+        sd,
+        min: values.iter().copied().fold(f64::INFINITY, f64::min),
+        max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    };
+    Ok((
+        CoclusteringStats {
+            cophenetic: mean,
+            dispersion,
+            pac,
+        },
+        Some(estimate),
+    ))
+}
+
+/// `s` distinct sample indices out of `n`, ascending: a partial Fisher–Yates shuffle of
+/// `stream(seed, Purpose::Coclustering, k, subset)`.
+fn random_subset(n: usize, s: usize, seed: u64, k: usize, subset: usize) -> Vec<u32> {
+    use rand::RngExt;
+    let mut rng = crate::rng::stream(
+        seed,
+        crate::rng::Purpose::Coclustering,
+        k as u32,
+        subset as u32,
+    );
+    let mut perm: Vec<u32> = (0..n as u32).collect();
+    for i in 0..s {
+        let j = rng.random_range(i..n);
+        perm.swap(i, j);
+    }
+    perm.truncate(s);
+    perm.sort_unstable();
+    perm
+}
+
+/// Exact dispersion and PAC without the pairwise matrix: samples with the same labels in
+/// every replicate (a "pattern") have consensus 1 with each other, and two patterns'
+/// consensus is the fraction of replicates where they agree, so only pairs of distinct
+/// patterns are compared (O(U² R) time for U patterns, O(nR) memory). Integer sums, so
+/// the same bits with any number of threads. PAC counts pairs with 0.1 < m/R < 0.9 for
+/// m agreeing replicates out of R, tested in integers (10m > R and 10m < 9R).
+fn dispersion_pac_by_patterns<L: AsRef<[usize]> + Sync>(labels: &[L], n: usize) -> (f64, f64) {
+    let r = labels.len();
+    // pattern of sample j: its label in every replicate, contiguous
+    let mut pat = vec![0u32; n * r];
+    for (q, l) in labels.iter().enumerate() {
+        for (j, &x) in l.as_ref().iter().enumerate() {
+            pat[j * r + q] = x as u32;
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| pat[a * r..(a + 1) * r].cmp(&pat[b * r..(b + 1) * r]));
+    let mut uniq: Vec<u32> = Vec::new();
+    let mut weight: Vec<u64> = Vec::new();
+    for &j in &order {
+        let p = &pat[j * r..(j + 1) * r];
+        if weight.is_empty() || &uniq[uniq.len() - r..] != p {
+            uniq.extend_from_slice(p);
+            weight.push(1);
+        } else {
+            *weight.last_mut().expect("non-empty") += 1;
+        }
+    }
+    drop(pat);
+    let u = weight.len();
+    let rr = r as u64;
+    let crisp = |m: u64| m * 10 > rr && m * 10 < 9 * rr;
+    // within a pattern: m = R
+    let mut disp: u128 = 0;
+    let mut inside: u64 = 0;
+    for &w in &weight {
+        let pairs = w * (w - 1) / 2;
+        disp += u128::from(pairs) * u128::from(rr * rr);
+        if crisp(rr) {
+            inside += pairs;
+        }
+    }
+    let (d2, i2) = (0..u)
+        .into_par_iter()
+        .map(|a| {
+            let pa = &uniq[a * r..(a + 1) * r];
+            let (mut d, mut ins) = (0u128, 0u64);
+            for b in (a + 1)..u {
+                let pb = &uniq[b * r..(b + 1) * r];
+                let m = pa.iter().zip(pb).filter(|(x, y)| x == y).count() as u64;
+                let w = weight[a] * weight[b];
+                let dev = (2 * m).abs_diff(rr);
+                d += u128::from(w) * u128::from(dev * dev);
+                if crisp(m) {
+                    ins += w;
+                }
+            }
+            (d, ins)
+        })
+        .reduce(|| (0, 0), |x, y| (x.0 + y.0, x.1 + y.1));
+    disp += d2;
+    inside += i2;
+    let nf = n as f64;
+    let total_pairs = (n as u64) * (n as u64 - 1) / 2;
+    // Σ_ij 4 (C − ½)² = n (diagonal) + 2 Σ_{i<j} (2m − R)² / R²
+    let dispersion = (nf + 2.0 * disp as f64 / (rr * rr) as f64) / (nf * nf);
+    (dispersion, inside as f64 / total_pairs as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,5 +652,117 @@ mod tests {
         let c = sym(5, &[0.9, 0.5, 0.1, 0.3, 0.4, 0.2, 0.6, 0.7, 0.1, 0.5]);
         let r = cophenetic_correlation(c.as_ref()).unwrap();
         assert!(r < 0.999 && r > 0.0, "{r}");
+    }
+    /// `r` replicates labelling `n` samples in `g` planted groups, each label flipped to
+    /// the next group with probability `noise` (a seeded stream).
+    fn planted_labels(n: usize, r: usize, g: usize, noise: f64) -> Vec<Vec<usize>> {
+        use rand::RngExt;
+        (0..r)
+            .map(|q| {
+                let mut rng = crate::rng::stream(11, crate::rng::Purpose::Other, 0, q as u32);
+                (0..n)
+                    .map(|i| {
+                        let base = i % g;
+                        if rng.random::<f64>() < noise {
+                            (base + 1 + rng.random_range(0..g - 1)) % g
+                        } else {
+                            base
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sampled_route_is_exact_below_the_threshold_and_for_the_whole_cohort() {
+        let labels = planted_labels(300, 8, 4, 0.3);
+        let exact = coclustering_from_labels(&labels).unwrap();
+        let (below, est) =
+            coclustering_sampled(&labels, 4, 1, &CopheneticSampling::default()).unwrap();
+        assert_eq!(below, exact);
+        assert!(est.is_none());
+        // estimated path forced (threshold 0) with a subset as large as the cohort
+        let whole = CopheneticSampling {
+            exact_max: 0,
+            subset_size: 10_000,
+            subsets: 5,
+        };
+        let (s, est) = coclustering_sampled(&labels, 4, 1, &whole).unwrap();
+        let est = est.unwrap();
+        assert_eq!(s.cophenetic, exact.cophenetic);
+        assert_eq!((est.subset_size, est.subsets, est.sd), (300, 1, 0.0));
+        assert_eq!((est.min, est.max), (exact.cophenetic, exact.cophenetic));
+        // dispersion and PAC by patterns: same values as the pairwise route
+        assert!(
+            (s.dispersion - exact.dispersion).abs() < 1e-12,
+            "{s:?} {exact:?}"
+        );
+        assert!((s.pac - exact.pac).abs() < 1e-12, "{s:?} {exact:?}");
+    }
+
+    #[test]
+    fn patterns_give_the_pairwise_dispersion_and_pac() {
+        // few replicates and groups: many samples share a pattern
+        for (n, r, g, noise) in [(200, 3, 2, 0.2), (150, 7, 5, 0.5), (60, 1, 3, 0.0)] {
+            let labels = planted_labels(n, r, g, noise);
+            let exact = coclustering_from_labels(&labels).unwrap();
+            let (d, p) = dispersion_pac_by_patterns(&labels, n);
+            assert!((d - exact.dispersion).abs() < 1e-12, "{d} {exact:?}");
+            assert!((p - exact.pac).abs() < 1e-12, "{p} {exact:?}");
+        }
+    }
+
+    #[test]
+    fn subset_estimate_lies_within_its_spread_of_the_exact_value() {
+        let labels = planted_labels(1_500, 10, 5, 0.35);
+        let exact = coclustering_from_labels(&labels).unwrap().cophenetic;
+        let rule = CopheneticSampling {
+            exact_max: 1_000,
+            subset_size: 300,
+            subsets: 8,
+        };
+        let (s, est) = coclustering_sampled(&labels, 5, 42, &rule).unwrap();
+        let est = est.unwrap();
+        assert_eq!((est.subset_size, est.subsets), (300, 8));
+        assert!(est.sd > 0.0 && est.min < est.max, "{est:?}");
+        assert!(est.min <= s.cophenetic && s.cophenetic <= est.max);
+        // the mean of 8 subsets is within 2 standard deviations (of one subset)
+        assert!(
+            (s.cophenetic - exact).abs() <= 2.0 * est.sd,
+            "estimate {} ± {} vs exact {exact}",
+            s.cophenetic,
+            est.sd
+        );
+        assert!(
+            exact < 0.99,
+            "the planted noise must make the test informative: {exact}"
+        );
+        // another seed draws other subsets
+        let (other, _) = coclustering_sampled(&labels, 5, 43, &rule).unwrap();
+        assert_ne!(other.cophenetic, s.cophenetic);
+        assert_eq!(other.pac, s.pac);
+    }
+
+    #[test]
+    fn sampled_route_is_the_same_with_any_threads() {
+        let labels = planted_labels(900, 6, 4, 0.4);
+        let rule = CopheneticSampling {
+            exact_max: 100,
+            subset_size: 200,
+            subsets: 6,
+        };
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| coclustering_sampled(&labels, 4, 7, &rule).unwrap())
+        };
+        let one = run(1);
+        assert_eq!(one, run(3));
+        assert_eq!(one, run(8));
+        let (a, b) = (one.1.unwrap(), run(2).1.unwrap());
+        assert_eq!(a.sd.to_bits(), b.sd.to_bits());
     }
 }
