@@ -329,7 +329,7 @@ pub fn extract(
 
     if let Some(e) = results.iter().find_map(|r| r.cophenetic_estimate) {
         warnings.push(format!(
-            "cophenetic correlation estimated: mean of {} random subsets of {} samples \
+            "cophenetic correlation and PAC estimated: means over {} random subsets of {} samples \
              (the cohort has more than {} samples; see cophenetic_estimate in summary.json)",
             e.subsets,
             e.subset_size,

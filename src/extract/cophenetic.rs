@@ -348,7 +348,7 @@ pub fn coclustering_stats(c: MatRef<'_, f64>) -> Result<CoclusteringStats, Cophe
 /// `subset_size` samples each (drawn without replacement from
 /// `rng::stream(seed, Purpose::Coclustering, k, subset)`), and their mean is reported with
 /// the spread, so time and memory are O(subsets × subset_size²) whatever n is.
-/// Dispersion and PAC stay exact in either case.
+/// PAC (a proportion of pairs) is the mean over the same subsets; dispersion stays exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CopheneticSampling {
     /// Largest cohort whose cophenetic correlation is computed exactly.
@@ -386,18 +386,22 @@ pub struct CopheneticEstimate {
     pub subset_size: usize,
     /// Number of independent subsets; the reported cophenetic is their mean.
     pub subsets: usize,
-    /// Standard deviation of the subsets' values (0 for a single subset).
+    /// Standard deviation of the subsets' cophenetic values (0 for a single subset).
     pub sd: f64,
-    /// Smallest subset value.
+    /// Standard deviation of the subsets' PAC values (PAC is their mean, too).
+    pub pac_sd: f64,
+    /// Smallest subset cophenetic value.
     pub min: f64,
-    /// Largest subset value.
+    /// Largest subset cophenetic value.
     pub max: f64,
 }
 
 /// Co-clustering statistics of a cohort of any size: [`coclustering_from_labels`] up to
 /// `sampling.exact_max` samples (the same bits), above it the cophenetic correlation is
-/// estimated on random subsets (see [`CopheneticSampling`]) and dispersion and PAC are
-/// counted exactly from the distinct label patterns, in O(n) memory. `k` and `seed`
+/// estimated on random subsets (see [`CopheneticSampling`]), PAC is the mean over the same
+/// subsets (an unbiased estimate: a subset's pairs are a uniform sample of all pairs) and
+/// dispersion is computed exactly from contingency tables of the replicates' labels, in
+/// O(nR) memory. `k` and `seed`
 /// select the random streams. The result does not depend on the number of threads.
 pub fn coclustering_sampled<L: AsRef<[usize]> + Sync>(
     labels: &[L],
@@ -409,10 +413,10 @@ pub fn coclustering_sampled<L: AsRef<[usize]> + Sync>(
     if n <= sampling.exact_max {
         return Ok((coclustering_from_labels(labels)?, None));
     }
-    let (dispersion, pac) = dispersion_pac_by_patterns(labels, n);
+    let dispersion = dispersion_by_contingency(labels, n);
     let s = sampling.subset_size.clamp(2, n);
     let count = if s == n { 1 } else { sampling.subsets.max(1) };
-    let values: Vec<f64> = (0..count)
+    let values: Vec<CoclusteringStats> = (0..count)
         .into_par_iter()
         .map(|t| {
             let idx = random_subset(n, s, seed, k, t);
@@ -423,19 +427,19 @@ pub fn coclustering_sampled<L: AsRef<[usize]> + Sync>(
                     idx.iter().map(|&i| l[i as usize]).collect()
                 })
                 .collect();
-            coclustering_from_labels(&sub).map(|c| c.cophenetic)
+            coclustering_from_labels(&sub)
         })
         .collect::<Result<_, _>>()?;
+    let pacs: Vec<f64> = values.iter().map(|c| c.pac).collect();
+    let values: Vec<f64> = values.iter().map(|c| c.cophenetic).collect();
     let mean = values.iter().sum::<f64>() / count as f64;
-    let sd = if count > 1 {
-        (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (count - 1) as f64).sqrt()
-    } else {
-        0.0
-    };
+    let pac = pacs.iter().sum::<f64>() / count as f64;
+    let sd = sample_sd(&values, mean);
     let estimate = CopheneticEstimate {
         subset_size: s,
         subsets: count,
         sd,
+        pac_sd: sample_sd(&pacs, pac),
         min: values.iter().copied().fold(f64::INFINITY, f64::min),
         max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     };
@@ -447,6 +451,14 @@ pub fn coclustering_sampled<L: AsRef<[usize]> + Sync>(
         },
         Some(estimate),
     ))
+}
+
+/// Sample standard deviation around `mean`; 0 for fewer than 2 values.
+fn sample_sd(x: &[f64], mean: f64) -> f64 {
+    if x.len() < 2 {
+        return 0.0;
+    }
+    (x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
 }
 
 /// `s` distinct sample indices out of `n`, ascending: a partial Fisher–Yates shuffle of
@@ -469,73 +481,47 @@ fn random_subset(n: usize, s: usize, seed: u64, k: usize, subset: usize) -> Vec<
     perm
 }
 
-/// Exact dispersion and PAC without the pairwise matrix: samples with the same labels in
-/// every replicate (a "pattern") have consensus 1 with each other, and two patterns'
-/// consensus is the fraction of replicates where they agree, so only pairs of distinct
-/// patterns are compared (O(U² R) time for U patterns, O(nR) memory). Integer sums, so
-/// the same bits with any number of threads. PAC counts pairs with 0.1 < m/R < 0.9 for
-/// m agreeing replicates out of R, tested in integers (10m > R and 10m < 9R).
-fn dispersion_pac_by_patterns<L: AsRef<[usize]> + Sync>(labels: &[L], n: usize) -> (f64, f64) {
+/// Exact dispersion without the pairwise matrix. With `m_ij` the number of replicates
+/// in which samples i and j share a label, `Σ_ij 4 (C_ij − ½)² = Σ_ij (2 m_ij − R)² / R²`
+/// over all ordered pairs (diagonal included), and both `Σ_ij m_ij = Σ_q Σ_a N_q(a)²` and
+/// `Σ_ij m_ij² = Σ_{q,q'} Σ_{a,b} N_{qq'}(a, b)²` come from label counts `N_q` and
+/// contingency tables `N_{qq'}` of pairs of replicates: O(R² n) time, O(k²) memory per
+/// pair of replicates. Integer sums, so the same bits with any number of threads.
+fn dispersion_by_contingency<L: AsRef<[usize]> + Sync>(labels: &[L], n: usize) -> f64 {
     let r = labels.len();
-    // pattern of sample j: its label in every replicate, contiguous
-    let mut pat = vec![0u32; n * r];
-    for (q, l) in labels.iter().enumerate() {
-        for (j, &x) in l.as_ref().iter().enumerate() {
-            pat[j * r + q] = x as u32;
-        }
-    }
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| pat[a * r..(a + 1) * r].cmp(&pat[b * r..(b + 1) * r]));
-    let mut uniq: Vec<u32> = Vec::new();
-    let mut weight: Vec<u64> = Vec::new();
-    for &j in &order {
-        let p = &pat[j * r..(j + 1) * r];
-        if weight.is_empty() || &uniq[uniq.len() - r..] != p {
-            uniq.extend_from_slice(p);
-            weight.push(1);
-        } else {
-            *weight.last_mut().expect("non-empty") += 1;
-        }
-    }
-    drop(pat);
-    let u = weight.len();
-    let rr = r as u64;
-    let crisp = |m: u64| m * 10 > rr && m * 10 < 9 * rr;
-    // within a pattern: m = R
-    let mut disp: u128 = 0;
-    let mut inside: u64 = 0;
-    for &w in &weight {
-        let pairs = w * (w - 1) / 2;
-        disp += u128::from(pairs) * u128::from(rr * rr);
-        if crisp(rr) {
-            inside += pairs;
-        }
-    }
-    let (d2, i2) = (0..u)
+    let width: Vec<usize> = labels
+        .iter()
+        .map(|l| l.as_ref().iter().copied().max().unwrap_or(0) + 1)
+        .collect();
+    // Σ_{q'} Σ_{a,b} N_{qq'}(a,b)² for each q (q' = q gives Σ_a N_q(a)²)
+    let per_q: Vec<(u128, u128)> = (0..r)
         .into_par_iter()
-        .map(|a| {
-            let pa = &uniq[a * r..(a + 1) * r];
-            let (mut d, mut ins) = (0u128, 0u64);
-            for b in (a + 1)..u {
-                let pb = &uniq[b * r..(b + 1) * r];
-                let m = pa.iter().zip(pb).filter(|(x, y)| x == y).count() as u64;
-                let w = weight[a] * weight[b];
-                let dev = (2 * m).abs_diff(rr);
-                d += u128::from(w) * u128::from(dev * dev);
-                if crisp(m) {
-                    ins += w;
+        .map(|q| {
+            let lq = labels[q].as_ref();
+            let mut sq = 0u128;
+            let mut own = 0u128;
+            for q2 in 0..r {
+                let l2 = labels[q2].as_ref();
+                let w2 = width[q2];
+                let mut table = vec![0u64; width[q] * w2];
+                for (&a, &b) in lq.iter().zip(l2) {
+                    table[a * w2 + b] += 1;
+                }
+                let s: u128 = table.iter().map(|&c| u128::from(c) * u128::from(c)).sum();
+                sq += s;
+                if q2 == q {
+                    own = s;
                 }
             }
-            (d, ins)
+            (own, sq)
         })
-        .reduce(|| (0, 0), |x, y| (x.0 + y.0, x.1 + y.1));
-    disp += d2;
-    inside += i2;
-    let nf = n as f64;
-    let total_pairs = (n as u64) * (n as u64 - 1) / 2;
-    // Σ_ij 4 (C − ½)² = n (diagonal) + 2 Σ_{i<j} (2m − R)² / R²
-    let dispersion = (nf + 2.0 * disp as f64 / (rr * rr) as f64) / (nf * nf);
-    (dispersion, inside as f64 / total_pairs as f64)
+        .collect();
+    let sum_m: u128 = per_q.iter().map(|x| x.0).sum();
+    let sum_m2: u128 = per_q.iter().map(|x| x.1).sum();
+    let (rr, nn) = (r as u128, n as u128);
+    // Σ (2m − R)² = 4 Σm² − 4R Σm + R² n² ≥ 0
+    let total = 4 * sum_m2 + rr * rr * nn * nn - 4 * rr * sum_m;
+    total as f64 / (rr * rr * nn * nn) as f64
 }
 
 #[cfg(test)]
@@ -693,23 +679,22 @@ mod tests {
         assert_eq!(s.cophenetic, exact.cophenetic);
         assert_eq!((est.subset_size, est.subsets, est.sd), (300, 1, 0.0));
         assert_eq!((est.min, est.max), (exact.cophenetic, exact.cophenetic));
-        // dispersion and PAC by patterns: same values as the pairwise route
+        assert_eq!(s.pac, exact.pac);
+        assert_eq!(est.pac_sd, 0.0);
+        // dispersion from contingency tables: the pairwise route's value
         assert!(
             (s.dispersion - exact.dispersion).abs() < 1e-12,
             "{s:?} {exact:?}"
         );
-        assert!((s.pac - exact.pac).abs() < 1e-12, "{s:?} {exact:?}");
     }
 
     #[test]
-    fn patterns_give_the_pairwise_dispersion_and_pac() {
-        // few replicates and groups: many samples share a pattern
+    fn contingency_tables_give_the_pairwise_dispersion() {
         for (n, r, g, noise) in [(200, 3, 2, 0.2), (150, 7, 5, 0.5), (60, 1, 3, 0.0)] {
             let labels = planted_labels(n, r, g, noise);
             let exact = coclustering_from_labels(&labels).unwrap();
-            let (d, p) = dispersion_pac_by_patterns(&labels, n);
+            let d = dispersion_by_contingency(&labels, n);
             assert!((d - exact.dispersion).abs() < 1e-12, "{d} {exact:?}");
-            assert!((p - exact.pac).abs() < 1e-12, "{p} {exact:?}");
         }
     }
 
@@ -741,7 +726,14 @@ mod tests {
         // another seed draws other subsets
         let (other, _) = coclustering_sampled(&labels, 5, 43, &rule).unwrap();
         assert_ne!(other.cophenetic, s.cophenetic);
-        assert_eq!(other.pac, s.pac);
+        assert_eq!(other.dispersion, s.dispersion);
+        // PAC: the subsets' mean, within its spread of the exact proportion
+        let exact_pac = coclustering_from_labels(&labels).unwrap().pac;
+        assert!(est.pac_sd > 0.0);
+        assert!(
+            (s.pac - exact_pac).abs() <= 2.0 * est.pac_sd,
+            "{s:?} {est:?} {exact_pac}"
+        );
     }
 
     #[test]
