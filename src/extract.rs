@@ -139,6 +139,9 @@ pub struct RankResult {
     pub stability_min: f64,
     /// Cophenetic correlation, dispersion and PAC of the sample co-clustering.
     pub coclustering: cophenetic::CoclusteringStats,
+    /// How the cophenetic correlation was estimated on sample subsets; `None` when it
+    /// is exact (cohorts up to [`cophenetic::EXACT_COPHENETIC_MAX`] samples).
+    pub cophenetic_estimate: Option<cophenetic::CopheneticEstimate>,
     /// ‖V − WH‖_F / ‖V‖_F of the refit.
     pub reconstruction_error: f64,
     /// Per-sample relative L2 error of the refit.
@@ -401,6 +404,15 @@ pub fn finish(
         progress(Progress::Detail(format!("rank {k} summarized")));
     }
 
+    if let Some(e) = results.iter().find_map(|r| r.cophenetic_estimate) {
+        warnings.push(format!(
+            "cophenetic correlation and PAC estimated: means over {} random subsets of {} samples \
+             (the cohort has more than {} samples; see cophenetic_estimate in summary.json)",
+            e.subsets,
+            e.subset_size,
+            cophenetic::EXACT_COPHENETIC_MAX
+        ));
+    }
     let inputs: Vec<RankInput> = results
         .iter()
         .map(|r| RankInput {
@@ -462,8 +474,13 @@ fn summarize_rank(
     let cons =
         consensus::consensus(&ws, cfg.seed, &cfg.consensus).map_err(stage("consensus", k))?;
     let labels: Vec<&[usize]> = reps.iter().map(|r| r.labels.as_slice()).collect();
-    let coclustering =
-        cophenetic::coclustering_from_labels(&labels).map_err(stage("cophenetic", k))?;
+    let (coclustering, cophenetic_estimate) = cophenetic::coclustering_sampled(
+        &labels,
+        k,
+        cfg.seed,
+        &cophenetic::CopheneticSampling::default(),
+    )
+    .map_err(stage("cophenetic", k))?;
 
     // Refit the original catalogue on the consensus signatures (Poisson likelihood,
     // all signatures, no selection): exposures sum to each sample's total.
@@ -511,6 +528,7 @@ fn summarize_rank(
         stability_min: cons.stability_min,
         stability,
         coclustering,
+        cophenetic_estimate,
         reconstruction_error: (resid / norm.max(f64::MIN_POSITIVE)).sqrt(),
         mean_cosine: sample_cosines.iter().sum::<f64>() / n as f64,
         sample_errors,

@@ -25,6 +25,8 @@ pub enum Purpose {
     Simulate = 5,
     /// Anything else (tests, benchmarks).
     Other = 6,
+    /// Sample subsets of the estimated cophenetic correlation (large cohorts).
+    Coclustering = 7,
 }
 
 /// The stream for `(seed, purpose, a, b)`, e.g. `a` = rank and `b` = replicate.

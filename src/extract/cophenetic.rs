@@ -340,6 +340,190 @@ pub fn coclustering_stats(c: MatRef<'_, f64>) -> Result<CoclusteringStats, Cophe
     })
 }
 
+/// When and how the cophenetic correlation is estimated instead of computed exactly.
+///
+/// The exact statistic needs the n(n−1)/2 condensed distances twice (about 8n² bytes:
+/// 0.8 GB at 10,000 samples, 80 GB at 100,000) and an O(n²) average-linkage tree. Above
+/// `exact_max` samples it is computed on `subsets` independent random subsets of
+/// `subset_size` samples each (drawn without replacement from
+/// `rng::stream(seed, Purpose::Coclustering, k, subset)`), and their mean is reported with
+/// the spread, so time and memory are O(subsets × subset_size²) whatever n is.
+/// PAC (a proportion of pairs) is the mean over the same subsets; dispersion stays exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopheneticSampling {
+    /// Largest cohort whose cophenetic correlation is computed exactly.
+    pub exact_max: usize,
+    /// Samples per subset (the whole cohort when it is not larger).
+    pub subset_size: usize,
+    /// Number of subsets (≥ 1; 1 when the subset is the whole cohort).
+    pub subsets: usize,
+}
+
+/// Default [`CopheneticSampling::exact_max`]: 5,000 samples (0.2 GB of distances).
+pub const EXACT_COPHENETIC_MAX: usize = 5_000;
+/// Default [`CopheneticSampling::subset_size`].
+pub const COPHENETIC_SUBSET_SIZE: usize = 2_000;
+/// Default [`CopheneticSampling::subsets`].
+pub const COPHENETIC_SUBSETS: usize = 10;
+
+impl Default for CopheneticSampling {
+    fn default() -> Self {
+        Self {
+            exact_max: EXACT_COPHENETIC_MAX,
+            subset_size: COPHENETIC_SUBSET_SIZE,
+            subsets: COPHENETIC_SUBSETS,
+        }
+    }
+}
+
+/// How an estimated cophenetic correlation was obtained (summary.json: absent when the
+/// value is exact).
+#[derive(
+    Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct CopheneticEstimate {
+    /// Samples in each random subset.
+    pub subset_size: usize,
+    /// Number of independent subsets; the reported cophenetic is their mean.
+    pub subsets: usize,
+    /// Standard deviation of the subsets' cophenetic values (0 for a single subset).
+    pub sd: f64,
+    /// Standard deviation of the subsets' PAC values (PAC is their mean, too).
+    pub pac_sd: f64,
+    /// Smallest subset cophenetic value.
+    pub min: f64,
+    /// Largest subset cophenetic value.
+    pub max: f64,
+}
+
+/// Co-clustering statistics of a cohort of any size: [`coclustering_from_labels`] up to
+/// `sampling.exact_max` samples (the same bits), above it the cophenetic correlation is
+/// estimated on random subsets (see [`CopheneticSampling`]), PAC is the mean over the same
+/// subsets (an unbiased estimate: a subset's pairs are a uniform sample of all pairs) and
+/// dispersion is computed exactly from contingency tables of the replicates' labels, in
+/// O(nR) memory. `k` and `seed`
+/// select the random streams. The result does not depend on the number of threads.
+pub fn coclustering_sampled<L: AsRef<[usize]> + Sync>(
+    labels: &[L],
+    k: usize,
+    seed: u64,
+    sampling: &CopheneticSampling,
+) -> Result<(CoclusteringStats, Option<CopheneticEstimate>), CopheneticError> {
+    let n = sample_count(labels)?;
+    if n <= sampling.exact_max {
+        return Ok((coclustering_from_labels(labels)?, None));
+    }
+    let dispersion = dispersion_by_contingency(labels, n);
+    let s = sampling.subset_size.clamp(2, n);
+    let count = if s == n { 1 } else { sampling.subsets.max(1) };
+    let values: Vec<CoclusteringStats> = (0..count)
+        .into_par_iter()
+        .map(|t| {
+            let idx = random_subset(n, s, seed, k, t);
+            let sub: Vec<Vec<usize>> = labels
+                .iter()
+                .map(|l| {
+                    let l = l.as_ref();
+                    idx.iter().map(|&i| l[i as usize]).collect()
+                })
+                .collect();
+            coclustering_from_labels(&sub)
+        })
+        .collect::<Result<_, _>>()?;
+    let pacs: Vec<f64> = values.iter().map(|c| c.pac).collect();
+    let values: Vec<f64> = values.iter().map(|c| c.cophenetic).collect();
+    let mean = values.iter().sum::<f64>() / count as f64;
+    let pac = pacs.iter().sum::<f64>() / count as f64;
+    let sd = sample_sd(&values, mean);
+    let estimate = CopheneticEstimate {
+        subset_size: s,
+        subsets: count,
+        sd,
+        pac_sd: sample_sd(&pacs, pac),
+        min: values.iter().copied().fold(f64::INFINITY, f64::min),
+        max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    };
+    Ok((
+        CoclusteringStats {
+            cophenetic: mean,
+            dispersion,
+            pac,
+        },
+        Some(estimate),
+    ))
+}
+
+/// Sample standard deviation around `mean`; 0 for fewer than 2 values.
+fn sample_sd(x: &[f64], mean: f64) -> f64 {
+    if x.len() < 2 {
+        return 0.0;
+    }
+    (x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
+}
+
+/// `s` distinct sample indices out of `n`, ascending: a partial Fisher–Yates shuffle of
+/// `stream(seed, Purpose::Coclustering, k, subset)`.
+fn random_subset(n: usize, s: usize, seed: u64, k: usize, subset: usize) -> Vec<u32> {
+    use rand::RngExt;
+    let mut rng = crate::rng::stream(
+        seed,
+        crate::rng::Purpose::Coclustering,
+        k as u32,
+        subset as u32,
+    );
+    let mut perm: Vec<u32> = (0..n as u32).collect();
+    for i in 0..s {
+        let j = rng.random_range(i..n);
+        perm.swap(i, j);
+    }
+    perm.truncate(s);
+    perm.sort_unstable();
+    perm
+}
+
+/// Exact dispersion without the pairwise matrix. With `m_ij` the number of replicates
+/// in which samples i and j share a label, `Σ_ij 4 (C_ij − ½)² = Σ_ij (2 m_ij − R)² / R²`
+/// over all ordered pairs (diagonal included), and both `Σ_ij m_ij = Σ_q Σ_a N_q(a)²` and
+/// `Σ_ij m_ij² = Σ_{q,q'} Σ_{a,b} N_{qq'}(a, b)²` come from label counts `N_q` and
+/// contingency tables `N_{qq'}` of pairs of replicates: O(R² n) time, O(k²) memory per
+/// pair of replicates. Integer sums, so the same bits with any number of threads.
+fn dispersion_by_contingency<L: AsRef<[usize]> + Sync>(labels: &[L], n: usize) -> f64 {
+    let r = labels.len();
+    let width: Vec<usize> = labels
+        .iter()
+        .map(|l| l.as_ref().iter().copied().max().unwrap_or(0) + 1)
+        .collect();
+    // Σ_{q'} Σ_{a,b} N_{qq'}(a,b)² for each q (q' = q gives Σ_a N_q(a)²)
+    let per_q: Vec<(u128, u128)> = (0..r)
+        .into_par_iter()
+        .map(|q| {
+            let lq = labels[q].as_ref();
+            let mut sq = 0u128;
+            let mut own = 0u128;
+            for q2 in 0..r {
+                let l2 = labels[q2].as_ref();
+                let w2 = width[q2];
+                let mut table = vec![0u64; width[q] * w2];
+                for (&a, &b) in lq.iter().zip(l2) {
+                    table[a * w2 + b] += 1;
+                }
+                let s: u128 = table.iter().map(|&c| u128::from(c) * u128::from(c)).sum();
+                sq += s;
+                if q2 == q {
+                    own = s;
+                }
+            }
+            (own, sq)
+        })
+        .collect();
+    let sum_m: u128 = per_q.iter().map(|x| x.0).sum();
+    let sum_m2: u128 = per_q.iter().map(|x| x.1).sum();
+    let (rr, nn) = (r as u128, n as u128);
+    // Σ (2m − R)² = 4 Σm² − 4R Σm + R² n² ≥ 0
+    let total = 4 * sum_m2 + rr * rr * nn * nn - 4 * rr * sum_m;
+    total as f64 / (rr * rr * nn * nn) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,5 +638,123 @@ mod tests {
         let c = sym(5, &[0.9, 0.5, 0.1, 0.3, 0.4, 0.2, 0.6, 0.7, 0.1, 0.5]);
         let r = cophenetic_correlation(c.as_ref()).unwrap();
         assert!(r < 0.999 && r > 0.0, "{r}");
+    }
+    /// `r` replicates labelling `n` samples in `g` planted groups, each label flipped to
+    /// the next group with probability `noise` (a seeded stream).
+    fn planted_labels(n: usize, r: usize, g: usize, noise: f64) -> Vec<Vec<usize>> {
+        use rand::RngExt;
+        (0..r)
+            .map(|q| {
+                let mut rng = crate::rng::stream(11, crate::rng::Purpose::Other, 0, q as u32);
+                (0..n)
+                    .map(|i| {
+                        let base = i % g;
+                        if rng.random::<f64>() < noise {
+                            (base + 1 + rng.random_range(0..g - 1)) % g
+                        } else {
+                            base
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sampled_route_is_exact_below_the_threshold_and_for_the_whole_cohort() {
+        let labels = planted_labels(300, 8, 4, 0.3);
+        let exact = coclustering_from_labels(&labels).unwrap();
+        let (below, est) =
+            coclustering_sampled(&labels, 4, 1, &CopheneticSampling::default()).unwrap();
+        assert_eq!(below, exact);
+        assert!(est.is_none());
+        // estimated path forced (threshold 0) with a subset as large as the cohort
+        let whole = CopheneticSampling {
+            exact_max: 0,
+            subset_size: 10_000,
+            subsets: 5,
+        };
+        let (s, est) = coclustering_sampled(&labels, 4, 1, &whole).unwrap();
+        let est = est.unwrap();
+        assert_eq!(s.cophenetic, exact.cophenetic);
+        assert_eq!((est.subset_size, est.subsets, est.sd), (300, 1, 0.0));
+        assert_eq!((est.min, est.max), (exact.cophenetic, exact.cophenetic));
+        assert_eq!(s.pac, exact.pac);
+        assert_eq!(est.pac_sd, 0.0);
+        // dispersion from contingency tables: the pairwise route's value
+        assert!(
+            (s.dispersion - exact.dispersion).abs() < 1e-12,
+            "{s:?} {exact:?}"
+        );
+    }
+
+    #[test]
+    fn contingency_tables_give_the_pairwise_dispersion() {
+        for (n, r, g, noise) in [(200, 3, 2, 0.2), (150, 7, 5, 0.5), (60, 1, 3, 0.0)] {
+            let labels = planted_labels(n, r, g, noise);
+            let exact = coclustering_from_labels(&labels).unwrap();
+            let d = dispersion_by_contingency(&labels, n);
+            assert!((d - exact.dispersion).abs() < 1e-12, "{d} {exact:?}");
+        }
+    }
+
+    #[test]
+    fn subset_estimate_lies_within_its_spread_of_the_exact_value() {
+        let labels = planted_labels(1_500, 10, 5, 0.35);
+        let exact = coclustering_from_labels(&labels).unwrap().cophenetic;
+        let rule = CopheneticSampling {
+            exact_max: 1_000,
+            subset_size: 300,
+            subsets: 8,
+        };
+        let (s, est) = coclustering_sampled(&labels, 5, 42, &rule).unwrap();
+        let est = est.unwrap();
+        assert_eq!((est.subset_size, est.subsets), (300, 8));
+        assert!(est.sd > 0.0 && est.min < est.max, "{est:?}");
+        assert!(est.min <= s.cophenetic && s.cophenetic <= est.max);
+        // the mean of 8 subsets is within 2 standard deviations (of one subset)
+        assert!(
+            (s.cophenetic - exact).abs() <= 2.0 * est.sd,
+            "estimate {} ± {} vs exact {exact}",
+            s.cophenetic,
+            est.sd
+        );
+        assert!(
+            exact < 0.99,
+            "the planted noise must make the test informative: {exact}"
+        );
+        // another seed draws other subsets
+        let (other, _) = coclustering_sampled(&labels, 5, 43, &rule).unwrap();
+        assert_ne!(other.cophenetic, s.cophenetic);
+        assert_eq!(other.dispersion, s.dispersion);
+        // PAC: the subsets' mean, within its spread of the exact proportion
+        let exact_pac = coclustering_from_labels(&labels).unwrap().pac;
+        assert!(est.pac_sd > 0.0);
+        assert!(
+            (s.pac - exact_pac).abs() <= 2.0 * est.pac_sd,
+            "{s:?} {est:?} {exact_pac}"
+        );
+    }
+
+    #[test]
+    fn sampled_route_is_the_same_with_any_threads() {
+        let labels = planted_labels(900, 6, 4, 0.4);
+        let rule = CopheneticSampling {
+            exact_max: 100,
+            subset_size: 200,
+            subsets: 6,
+        };
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| coclustering_sampled(&labels, 4, 7, &rule).unwrap())
+        };
+        let one = run(1);
+        assert_eq!(one, run(3));
+        assert_eq!(one, run(8));
+        let (a, b) = (one.1.unwrap(), run(2).1.unwrap());
+        assert_eq!(a.sd.to_bits(), b.sd.to_bits());
     }
 }

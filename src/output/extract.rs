@@ -311,6 +311,7 @@ pub fn write_outputs(
                 cophenetic: r.coclustering.cophenetic,
                 dispersion: r.coclustering.dispersion,
                 pac: r.coclustering.pac,
+                cophenetic_estimate: r.cophenetic_estimate,
                 reconstruction_error: r.reconstruction_error,
                 mean_cosine: r.mean_cosine,
                 median_nmf_iterations: r.median_iterations,

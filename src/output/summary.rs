@@ -147,6 +147,11 @@ pub struct RankSummary {
     pub dispersion: f64,
     /// Proportion of ambiguous clustering.
     pub pac: f64,
+    /// Present when `cophenetic` and `pac` are means over random sample subsets (cohorts
+    /// above 5,000 samples, see docs/scaling.md) rather than exact: subset size, count and
+    /// spread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cophenetic_estimate: Option<crate::extract::cophenetic::CopheneticEstimate>,
     /// Relative reconstruction error of the refit.
     pub reconstruction_error: f64,
     /// Mean per-sample cosine of the refit.
