@@ -404,6 +404,7 @@ pub fn finish(
         progress(Progress::Detail(format!("rank {k} summarized")));
     }
 
+    let mut warnings = p.warnings;
     if let Some(e) = results.iter().find_map(|r| r.cophenetic_estimate) {
         warnings.push(format!(
             "cophenetic correlation and PAC estimated: means over {} random subsets of {} samples \
@@ -430,7 +431,7 @@ pub fn finish(
         dropped: p.dropped,
         catalogue: p.catalogue,
         normalization: p.normalization,
-        warnings: p.warnings,
+        warnings,
         nmf_seconds,
     })
 }
