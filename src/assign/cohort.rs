@@ -87,6 +87,26 @@ pub struct AssignOptions {
     pub exclude: Vec<String>,
 }
 
+impl Default for AssignOptions {
+    /// `mutasig assign`'s defaults: the likelihood criterion with its thresholds scaled by
+    /// each sample's overdispersion, the default background, no bootstrap, every signature.
+    fn default() -> Self {
+        AssignOptions {
+            input: None,
+            decompose: None,
+            criterion: Criterion::LikelihoodRatio,
+            add_threshold: None,
+            remove_threshold: None,
+            min_l2_gain: None,
+            overdispersion: true,
+            bootstrap: 0,
+            background: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+        }
+    }
+}
+
 impl AssignOptions {
     /// The selection settings these options give (indices come from the reference).
     fn thresholds(&self) -> AssignConfig {
@@ -489,16 +509,7 @@ mod tests {
     fn options() -> AssignOptions {
         AssignOptions {
             input: Some("cat.tsv".into()),
-            decompose: None,
-            criterion: Criterion::LikelihoodRatio,
-            add_threshold: None,
-            remove_threshold: None,
-            min_l2_gain: None,
-            overdispersion: true,
-            bootstrap: 0,
-            background: None,
-            include: Vec::new(),
-            exclude: Vec::new(),
+            ..AssignOptions::default()
         }
     }
 

@@ -11,7 +11,6 @@
 use super::summary::{AssignSummary, Details, ExtractSummary, Summary};
 use super::{OutputDir, OutputError, Tsv, fmt_float, matrix_tsv};
 use crate::Catalogue;
-use crate::assign::Criterion;
 use crate::assign::cohort::{self, AssignOptions};
 use crate::numeric::{Quality, fit_quality, median, reconstruct, round_conserving_sums};
 use crate::read::reference::SignatureSet;
@@ -660,16 +659,7 @@ fn decomposed_files(
     };
     let opts = AssignOptions {
         input: Some(src.path("catalogue.tsv")),
-        decompose: None,
-        criterion: Criterion::LikelihoodRatio,
-        add_threshold: None,
-        remove_threshold: None,
-        min_l2_gain: None,
-        overdispersion: true,
-        bootstrap: 0,
-        background: None,
-        include: Vec::new(),
-        exclude: Vec::new(),
+        ..AssignOptions::default()
     };
     let (cfg, _) = cohort::selection_config(&set, &opts)?;
     let fitted = cohort::assign(cat, &set, cfg, 0, 0)?;
