@@ -1448,6 +1448,131 @@ fn heat_color(v: f64) -> RGBColor {
 /// Number of steps of the heatmap's colour bar.
 const COLORBAR_STEPS: usize = 50;
 
+/// The cells of a heatmap, `values[i][j]` between the grid lines `xs(j)..xs(j + 1)` and
+/// `ys(i)..ys(i + 1)`, coloured by [`heat_color`], each value printed at `print` pixels
+/// when given; then a grey frame around the grid.
+fn draw_cells<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    values: &[Vec<f64>],
+    xs: &dyn Fn(usize) -> i32,
+    ys: &dyn Fn(usize) -> i32,
+    print: Option<f64>,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    for (i, row) in values.iter().enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            let c = heat_color(v);
+            root.draw(&Rectangle::new(
+                [(xs(j), ys(i)), (xs(j + 1), ys(i + 1))],
+                c.filled(),
+            ))?;
+            if let Some(px) = print {
+                let text = if v.abs() < 1e6 {
+                    format!("{v:.2}")
+                } else {
+                    format!("{v:.1e}")
+                };
+                root.draw(&Text::new(
+                    text,
+                    ((xs(j) + xs(j + 1)) / 2, (ys(i) + ys(i + 1)) / 2),
+                    text_style(px, contrast(c), HPos::Center, VPos::Center),
+                ))?;
+            }
+        }
+    }
+    let (nr, nc) = (values.len(), values.first().map_or(0, Vec::len));
+    root.draw(&Rectangle::new(
+        [(xs(0), ys(0)), (xs(nc), ys(nr))],
+        RGBColor(150, 150, 150).stroke_width(1),
+    ))?;
+    Ok(())
+}
+
+/// Row labels right-aligned left of `left`, when rows of height `ch` leave room for them.
+fn draw_row_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &[String],
+    left: i32,
+    ys: &dyn Fn(usize) -> i32,
+    ch: f64,
+    max_px: f64,
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let px = (ch * 0.8).min(max_px);
+    if px >= 6.0 {
+        for (i, s) in labels.iter().enumerate() {
+            root.draw(&Text::new(
+                clip_label(s, 30),
+                (left - 6, (ys(i) + ys(i + 1)) / 2),
+                text_style(px, BLACK, HPos::Right, VPos::Center),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// Column labels rotated under the grid (its bottom at `y`), clipped to `clip`
+/// characters; `false` when columns of width `cw` leave no room and nothing was drawn.
+fn draw_col_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &[String],
+    xs: &dyn Fn(usize) -> i32,
+    y: i32,
+    (cw, max_px, clip): (f64, f64, usize),
+) -> Result<bool, PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let px = (cw * 0.8).min(max_px);
+    if px < 6.0 {
+        return Ok(false);
+    }
+    let style = rotated_style(px);
+    for (j, s) in labels.iter().enumerate() {
+        root.draw(&Text::new(
+            clip_label(s, clip),
+            ((xs(j) + xs(j + 1)) / 2, y + 5),
+            style.clone(),
+        ))?;
+    }
+    Ok(true)
+}
+
+/// A vertical colour bar of [`heat_color`] from 1 (top, `y0`) to 0 (`y1`), `width` wide
+/// at `x`, with the labels of 1, 0.5 and 0 to its right.
+fn draw_colorbar<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    (x, width): (i32, i32),
+    (y0, y1): (i32, i32),
+    labels: [&str; 3],
+) -> Result<(), PlotError>
+where
+    DB::ErrorType: 'static,
+{
+    let step = (y1 - y0) as f64 / COLORBAR_STEPS as f64;
+    for s in 0..COLORBAR_STEPS {
+        let v = 1.0 - (s as f64 + 0.5) / COLORBAR_STEPS as f64;
+        let ya = y0 + (s as f64 * step).round() as i32;
+        let yb = y0 + ((s + 1) as f64 * step).round() as i32;
+        root.draw(&Rectangle::new(
+            [(x, ya), (x + width, yb)],
+            heat_color(v).filled(),
+        ))?;
+    }
+    for (label, y) in labels.into_iter().zip([y0, (y0 + y1) / 2, y1]) {
+        root.draw(&Text::new(
+            label,
+            (x + 20, y),
+            text_style(11.0, BLACK, HPos::Left, VPos::Center),
+        ))?;
+    }
+    Ok(())
+}
+
 struct HeatmapFigure<'a> {
     rows: &'a [String],
     cols: &'a [String],
@@ -1488,72 +1613,13 @@ impl Figure for HeatmapFigure<'_> {
         let ys = |i: usize| top + (i as f64 * ch).round() as i32;
         let show_values = cw >= 34.0 && ch >= 15.0;
         let vpx = (ch * 0.6).clamp(8.0, 13.0);
-        for (i, row) in self.values.iter().enumerate() {
-            for (j, &v) in row.iter().enumerate() {
-                let c = heat_color(v);
-                root.draw(&Rectangle::new(
-                    [(xs(j), ys(i)), (xs(j + 1), ys(i + 1))],
-                    c.filled(),
-                ))?;
-                if show_values {
-                    let text = if v.abs() < 1e6 {
-                        format!("{v:.2}")
-                    } else {
-                        format!("{v:.1e}")
-                    };
-                    root.draw(&Text::new(
-                        text,
-                        ((xs(j) + xs(j + 1)) / 2, (ys(i) + ys(i + 1)) / 2),
-                        text_style(vpx, contrast(c), HPos::Center, VPos::Center),
-                    ))?;
-                }
-            }
-        }
-        root.draw(&Rectangle::new(
-            [(xs(0), ys(0)), (xs(nc), ys(nr))],
-            RGBColor(150, 150, 150).stroke_width(1),
-        ))?;
-        let lpx = (ch * 0.8).min(label_px);
-        if lpx >= 6.0 {
-            for (i, s) in self.rows.iter().enumerate() {
-                root.draw(&Text::new(
-                    clip_label(s, 30),
-                    (left - 6, (ys(i) + ys(i + 1)) / 2),
-                    text_style(lpx, BLACK, HPos::Right, VPos::Center),
-                ))?;
-            }
-        }
-        let cpx = (cw * 0.8).min(label_px);
-        if cpx >= 6.0 {
-            let style = rotated_style(cpx);
-            for (j, s) in self.cols.iter().enumerate() {
-                root.draw(&Text::new(
-                    clip_label(s, 30),
-                    ((xs(j) + xs(j + 1)) / 2, ys(nr) + 5),
-                    style.clone(),
-                ))?;
-            }
-        }
+        draw_cells(root, self.values, &xs, &ys, show_values.then_some(vpx))?;
+        draw_row_labels(root, self.rows, left, &ys, ch, label_px)?;
+        draw_col_labels(root, self.cols, &xs, ys(nr), (cw, label_px, 30))?;
         // Colour bar, value 1 at the top.
         let bx = w as i32 - bar_w + 10;
-        let (by0, by1) = (top, top + (grid_h as i32).min(300));
-        let step = (by1 - by0) as f64 / COLORBAR_STEPS as f64;
-        for s in 0..COLORBAR_STEPS {
-            let v = 1.0 - (s as f64 + 0.5) / COLORBAR_STEPS as f64;
-            let ya = by0 + (s as f64 * step).round() as i32;
-            let yb = by0 + ((s + 1) as f64 * step).round() as i32;
-            root.draw(&Rectangle::new(
-                [(bx, ya), (bx + 16, yb)],
-                heat_color(v).filled(),
-            ))?;
-        }
-        for (v, y) in [(1.0, by0), (0.5, (by0 + by1) / 2), (0.0, by1)] {
-            root.draw(&Text::new(
-                format!("{v:.1}"),
-                (bx + 20, y),
-                text_style(11.0, BLACK, HPos::Left, VPos::Center),
-            ))?;
-        }
+        let bar = (top, top + (grid_h as i32).min(300));
+        draw_colorbar(root, (bx, 16), bar, ["1.0", "0.5", "0.0"])?;
         Ok(())
     }
 }

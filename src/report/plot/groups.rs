@@ -256,18 +256,7 @@ impl Figure for GroupHeatmap<'_> {
                 group_color(g).filled(),
             ))?;
         }
-        for (i, row) in self.values.iter().enumerate() {
-            for (j, &v) in row.iter().enumerate() {
-                root.draw(&Rectangle::new(
-                    [(xs(j), ys(i)), (xs(j + 1), ys(i + 1))],
-                    heat_color(v).filled(),
-                ))?;
-            }
-        }
-        root.draw(&Rectangle::new(
-            [(xs(0), ys(0)), (xs(nc), ys(nr))],
-            RGBColor(150, 150, 150).stroke_width(1),
-        ))?;
+        draw_cells(root, self.values, &xs, &ys, None)?;
         // group boundaries
         for j in 1..nc {
             if self.member[j] != self.member[j - 1] {
@@ -277,27 +266,9 @@ impl Figure for GroupHeatmap<'_> {
                 ))?;
             }
         }
-        let lpx = (ch * 0.8).min(label_px);
-        if lpx >= 6.0 {
-            for (i, s) in self.signatures.iter().enumerate() {
-                root.draw(&Text::new(
-                    clip_label(s, 30),
-                    (left - 6, (ys(i) + ys(i + 1)) / 2),
-                    text_style(lpx, BLACK, HPos::Right, VPos::Center),
-                ))?;
-            }
-        }
-        let cpx = (cw * 0.8).min(11.0);
-        if labelled && cpx >= 6.0 {
-            let style = rotated_style(cpx);
-            for (j, s) in self.samples.iter().enumerate() {
-                root.draw(&Text::new(
-                    clip_label(s, 24),
-                    ((xs(j) + xs(j + 1)) / 2, ys(nr) + 5),
-                    style.clone(),
-                ))?;
-            }
-        } else {
+        draw_row_labels(root, self.signatures, left, &ys, ch, label_px)?;
+        let drawn = labelled && draw_col_labels(root, self.samples, &xs, ys(nr), (cw, 11.0, 24))?;
+        if !drawn {
             root.draw(&Text::new(
                 format!("Samples (n = {nc}), by group"),
                 ((xs(0) + xs(nc)) / 2, ys(nr) + 6),
@@ -319,24 +290,12 @@ impl Figure for GroupHeatmap<'_> {
             ))?;
             y += 18;
         }
-        let (by0, by1) = (y + 14, y + 14 + 160);
-        let step = (by1 - by0) as f64 / COLORBAR_STEPS as f64;
-        for s in 0..COLORBAR_STEPS {
-            let v = 1.0 - (s as f64 + 0.5) / COLORBAR_STEPS as f64;
-            let ya = by0 + (s as f64 * step).round() as i32;
-            let yb = by0 + ((s + 1) as f64 * step).round() as i32;
-            root.draw(&Rectangle::new(
-                [(lx, ya), (lx + 14, yb)],
-                heat_color(v).filled(),
-            ))?;
-        }
-        for (v, y) in [("100%", by0), ("50%", (by0 + by1) / 2), ("0%", by1)] {
-            root.draw(&Text::new(
-                v,
-                (lx + 20, y),
-                text_style(11.0, BLACK, HPos::Left, VPos::Center),
-            ))?;
-        }
+        draw_colorbar(
+            root,
+            (lx, 14),
+            (y + 14, y + 14 + 160),
+            ["100%", "50%", "0%"],
+        )?;
         Ok(())
     }
 }
