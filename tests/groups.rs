@@ -430,3 +430,63 @@ fn partial_sheets_warn_and_groups_with_decompose_is_a_usage_error() {
         "{err}"
     );
 }
+
+#[test]
+fn group_column_chooses_another_column_of_the_sheet() {
+    // the example sheet's germline column: BRCA1 (5), BRCA2 (4), none (12)
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("o");
+    let (e, sheet) = (example(), sheet_of_example());
+    let args = [
+        "assign",
+        e.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--no-plots",
+        "--groups",
+        sheet.to_str().unwrap(),
+        "--group-column",
+        "Germline",
+    ];
+    run_ok(&args);
+    let sbs3 = row_of(&out.join("group_differences.tsv"), "SBS3");
+    assert_eq!(sbs3["abs_test"], "kruskal_wallis", "{sbs3:?}");
+    let sizes = (&sbs3["n_BRCA1"], &sbs3["n_BRCA2"], &sbs3["n_none"]);
+    assert_eq!(
+        sizes,
+        (&"5".to_string(), &"4".to_string(), &"12".to_string())
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["groups"]["column"], "germline");
+    // a column the sheet lacks is named in the one-line error; nothing is written
+    let missing = d.path().join("m");
+    let e = crate::util::data_error(
+        &[
+            "assign",
+            example().to_str().unwrap(),
+            "-o",
+            missing.to_str().unwrap(),
+            "--groups",
+            sheet.to_str().unwrap(),
+            "--group-column",
+            "status",
+        ],
+        None,
+    );
+    assert!(e.contains("no column named 'status'"), "{e}");
+    assert!(!missing.exists());
+    // --group-column needs --groups
+    let o = crate::util::mutasig()
+        .args([
+            "assign",
+            example().to_str().unwrap(),
+            "-o",
+            "x",
+            "--group-column",
+            "g",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

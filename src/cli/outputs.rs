@@ -28,6 +28,14 @@ pub struct OutputArgs {
     /// group_differences.tsv and a Groups section in the report.
     #[arg(long, value_name = "SHEET.tsv")]
     groups: Option<String>,
+    /// The sheet's column that holds the groups (any case), e.g. germline.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "group",
+        requires = "groups"
+    )]
+    group_column: String,
 }
 
 impl OutputArgs {
@@ -53,7 +61,7 @@ impl OutputArgs {
         let Some(path) = &self.groups else {
             return Ok(None);
         };
-        let sheet = SampleSheet::read(path)?;
+        let sheet = SampleSheet::read(path, &self.group_column)?;
         let totals = cat.totals();
         let used: Vec<String> = (cat.samples.iter().zip(&totals))
             .filter(|(_, t)| **t > 0.0)

@@ -63,7 +63,7 @@ pub fn add_to(out: &OutputDir, sheet: &SampleSheet) -> Result<Vec<String>, Group
     summary.groups = Some(GroupsSummary {
         sheet: sheet.path.clone(),
         sheet_sha256: sheet.sha256.clone(),
-        column: GROUP_COLUMN.into(),
+        column: sheet.column.clone(),
         groups: grouping
             .names
             .iter()
@@ -149,6 +149,7 @@ mod tests {
         let sheet = SampleSheet::parse(
             "s.tsv",
             b"Sample\tgroup\nA\tlo\nB\tlo\nC\tlo\nD\thi\nE\thi\nF\thi\n",
+            GROUP_COLUMN,
         )
         .unwrap();
         let samples: Vec<String> = "ABCDEF".chars().map(String::from).collect();

@@ -11,7 +11,7 @@ use crate::read::table::{TableError, escape, plural, read_text};
 /// At most this many sample names are listed in a warning (then a count).
 const LISTED: usize = 5;
 
-/// The column that holds each sample's group.
+/// The column that holds each sample's group unless `--group-column` names another.
 pub const GROUP_COLUMN: &str = "group";
 
 /// A sample sheet that cannot be used.
@@ -32,9 +32,11 @@ pub enum SheetError {
     },
     /// The header has no `group` column (or two).
     #[error(
-        "{path}: line {line}: {problem} in the header ({header}); the sample sheet must be tab-separated with one column named 'group'"
+        "{path}: line {line}: {problem} in the header ({header}); the sample sheet must be tab-separated with one column named '{column}' (or choose the column with --group-column)"
     )]
     GroupColumn {
+        /// The group column looked for.
+        column: String,
         /// The sheet as given.
         path: String,
         /// 1-based line of the header.
@@ -102,6 +104,8 @@ pub struct SampleSheet {
     pub path: String,
     /// SHA-256 of its bytes (after decompression).
     pub sha256: String,
+    /// The column the groups were read from, as named in the header.
+    pub column: String,
     /// Sample names, in sheet order.
     pub samples: Vec<String>,
     /// The group of each sample (same order).
@@ -137,16 +141,18 @@ fn listed(names: &[&str]) -> String {
 }
 
 impl SampleSheet {
-    /// Reads and checks the sheet at `path` (`-` for standard input).
-    pub fn read(path: &str) -> Result<SampleSheet, SheetError> {
+    /// Reads and checks the sheet at `path` (`-` for standard input), the groups from the
+    /// column named `column` (any case; [`GROUP_COLUMN`] by default).
+    pub fn read(path: &str, column: &str) -> Result<SampleSheet, SheetError> {
         let text = read_text(path)?;
-        let mut sheet = SampleSheet::parse(path, &text.bytes)?;
+        let mut sheet = SampleSheet::parse(path, &text.bytes, column)?;
         sheet.sha256 = text.sha256;
         Ok(sheet)
     }
 
-    /// Parses a sheet's text (`name` for messages); `sha256` is that of `bytes`.
-    pub fn parse(name: &str, bytes: &[u8]) -> Result<SampleSheet, SheetError> {
+    /// Parses a sheet's text (`name` for messages), the groups from the column named
+    /// `column`; `sha256` is that of `bytes`.
+    pub fn parse(name: &str, bytes: &[u8], column: &str) -> Result<SampleSheet, SheetError> {
         let path = escape(name).into_owned();
         let text = String::from_utf8_lossy(bytes);
         let mut lines = text
@@ -163,16 +169,18 @@ impl SampleSheet {
             .split('\t')
             .map(str::trim)
             .collect();
-        let is_group = |h: &&str| h.eq_ignore_ascii_case(GROUP_COLUMN);
+        let is_group = |h: &&str| h.eq_ignore_ascii_case(column);
         let at: Vec<usize> = (1..header.len())
             .filter(|&c| is_group(&header[c]))
             .collect();
         if at.len() != 1 {
+            let shown = escape(column);
             let problem = match at.len() {
-                0 => "no column named 'group'".to_string(),
-                n => format!("{n} columns named 'group'"),
+                0 => format!("no column named '{shown}'"),
+                n => format!("{n} columns named '{shown}'"),
             };
             return Err(SheetError::GroupColumn {
+                column: shown.into_owned(),
                 path,
                 line: head_line,
                 problem,
@@ -182,6 +190,7 @@ impl SampleSheet {
         let col = at[0];
         let mut sheet = SampleSheet {
             path: name.to_string(),
+            column: header[col].to_string(),
             sha256: crate::read::table::hex(&<sha2::Sha256 as sha2::Digest>::digest(bytes)),
             samples: Vec::new(),
             groups: Vec::new(),
@@ -337,7 +346,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<SampleSheet, SheetError> {
-        SampleSheet::parse("sheet.tsv", text.as_bytes())
+        SampleSheet::parse("sheet.tsv", text.as_bytes(), GROUP_COLUMN)
     }
 
     fn err(text: &str) -> String {
@@ -357,6 +366,20 @@ mod tests {
         // the group column may be anywhere after the first and in any case
         let s = parse("id\tage\tGroup\nA\t3\tx\n").unwrap();
         assert_eq!(s.groups, ["x"]);
+        assert_eq!(s.column, "Group");
+        // or another column, chosen by name (--group-column)
+        let text = "Sample\tgroup\tgermline\nA\tx\tBRCA1\nB\ty\tnone\n";
+        let s = SampleSheet::parse("sheet.tsv", text.as_bytes(), "Germline").unwrap();
+        assert_eq!(
+            (s.column.as_str(), s.groups.clone()),
+            ("germline", vec!["BRCA1".to_string(), "none".into()])
+        );
+        let e = SampleSheet::parse("sheet.tsv", text.as_bytes(), "status").unwrap_err();
+        let e = e.to_string();
+        assert!(
+            e.contains("no column named 'status'") && e.contains("--group-column"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -402,7 +425,7 @@ mod tests {
 
     #[test]
     fn missing_file_is_a_read_error_naming_it() {
-        let e = SampleSheet::read("/no/such/sheet.tsv")
+        let e = SampleSheet::read("/no/such/sheet.tsv", GROUP_COLUMN)
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("/no/such/sheet.tsv: cannot read"), "{e}");
