@@ -1,28 +1,11 @@
 //! Scatter/gather of `extract`: `--partial-out` parts merged by `mutasig merge` give the
 //! single run's folder byte for byte; parts that do not fit together are refused.
 
-use crate::util::{data_error, example, example_rows, mutasig, run_ok, table};
+use crate::util::{all_files, data_error, example, example_rows, mutasig, run_ok, table};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 const SETTINGS: [&str; 6] = ["--max-rank", "3", "--replicates", "5", "--seed", "7"];
-
-fn all_files(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
 
 /// Writes one part of the example's run with `SETTINGS` (plus `extra`) to `dir/name`.
 fn part(dir: &Path, name: &str, extra: &[&str]) -> String {
