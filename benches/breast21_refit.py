@@ -10,6 +10,11 @@ e.g.
     python3 benches/breast21_refit.py examples/breast21_samples.tsv \
         likelihood=/tmp/b21 l2=/tmp/b21-l2
 
+A folder may also be a SigProfilerAssignment output folder (cosmic_fit), e.g.
+    python -c "from SigProfilerAssignment import Analyzer as A; A.cosmic_fit(
+        'examples/breast21_wgs_sbs96.tsv', '/tmp/b21-spa', input_type='matrix',
+        context_type='96', genome_build='GRCh37', cosmic_version=3.6, make_plots=False)"
+
 Per folder (one row each): signatures per sample (a signature counts when it carries
 >= 1% and >= 10 of the sample's mutations, from exposures.tsv; mean and range),
 distinct signatures in the cohort (same rule), the share of all mutations on
@@ -50,8 +55,26 @@ def carriers(sheet):
     }
 
 
-def measure(folder, brca):
+SPA_ACTIVITIES = "Assignment_Solution/Activities/Assignment_Solution_Activities.txt"
+SPA_STATS = "Assignment_Solution/Solution_Stats/Assignment_Solution_Samples_Stats.txt"
+
+
+def exposures_and_cosines(folder):
+    """mutasig's exposures.tsv/fit_quality.tsv, or a SigProfilerAssignment output folder."""
+    if os.path.exists(os.path.join(folder, SPA_ACTIVITIES)):
+        rows = [
+            {("Sample" if k == "Samples" else k): v for k, v in r.items()}
+            for r in read_tsv(os.path.join(folder, SPA_ACTIVITIES))
+        ]
+        cos = [float(r["Cosine Similarity"]) for r in read_tsv(os.path.join(folder, SPA_STATS))]
+        return rows, cos
     rows = read_tsv(os.path.join(folder, "exposures.tsv"))
+    cos = [float(r["cosine"]) for r in read_tsv(os.path.join(folder, "fit_quality.tsv"))]
+    return rows, cos
+
+
+def measure(folder, brca):
+    rows, cos = exposures_and_cosines(folder)
     per_sample = []
     distinct = set()
     total = 0.0
@@ -73,7 +96,6 @@ def measure(folder, brca):
             brca_seen += 1
             if n > 0 and exp.get("SBS3", 0.0) > SBS3_FRACTION * n:
                 sbs3_hits += 1
-    cos = [float(r["cosine"]) for r in read_tsv(os.path.join(folder, "fit_quality.tsv"))]
     return {
         "per_sample_mean": sum(per_sample) / len(per_sample),
         "per_sample_min": min(per_sample),

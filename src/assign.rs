@@ -79,6 +79,29 @@ pub const DEFAULT_LR_REMOVE: f64 = 7.0;
 /// dropped F1 from 0.88 to 0.79 and raised the fitting error from 0.045 to 0.121 on
 /// simulated data, because the test is applied to the likelihood-best candidate only.
 pub const DEFAULT_MIN_L2_GAIN: f64 = 0.0;
+
+/// Default `--cohort-effect`: `2·ΔlogL` per mutation a signature must reach in at least
+/// one sample to enter the cohort's set (chosen on the 21 breast genomes and the
+/// simulated cohorts of `benches/compare_assign.py`; docs/methods.md).
+pub const DEFAULT_COHORT_EFFECT: f64 = 0.08;
+/// Allowed `--cohort-effect` (0 = every reference signature may enter every sample).
+pub const COHORT_EFFECT: Interval = Interval::closed(0.0, 1.0);
+
+/// Where a sample's overdispersion φ is estimated (likelihood criterion).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Dispersion {
+    /// From the least-squares fit on the whole reference: the
+    /// many signatures of that fit absorb the sample's mismatch with the reference, so φ
+    /// stays low on real tumours.
+    Reference,
+    /// Also from the residuals of the selected model: when that φ is larger, the sample
+    /// is selected again with it (one round).
+    #[default]
+    Selected,
+}
 /// SigProfilerAssignment's addition threshold on relative L2 (`nnls_add_penalty`).
 pub const DEFAULT_L2_ADD: f64 = 0.05;
 /// SigProfilerAssignment's removal threshold on relative L2 (`nnls_remove_penalty`).
@@ -163,6 +186,15 @@ pub struct AssignConfig {
     /// [`DEFAULT_MIN_L2_GAIN`]).
     #[serde(default = "default_min_l2_gain")]
     pub min_l2_gain: f64,
+    /// Where φ comes from (with `overdispersion`).
+    #[serde(default)]
+    pub dispersion: Dispersion,
+    /// Cohort-aware refitting ([`crate::assign::cohort::assign`]): a signature enters the
+    /// cohort's set only when, in at least one sample, its `2·ΔlogL` reaches this many
+    /// per mutation (on top of the thresholds); every sample is then selected within that
+    /// set with the usual thresholds. 0 = independent per-sample fits (`--per-sample`).
+    #[serde(default)]
+    pub cohort_effect: f64,
 }
 
 fn default_min_l2_gain() -> f64 {
@@ -185,6 +217,8 @@ impl Default for AssignConfig {
             max_signatures: None,
             overdispersion: true,
             min_l2_gain: DEFAULT_MIN_L2_GAIN,
+            dispersion: Dispersion::default(),
+            cohort_effect: 0.0,
         }
     }
 }
@@ -211,6 +245,8 @@ impl AssignConfig {
             max_signatures: None,
             overdispersion: true,
             min_l2_gain: DEFAULT_MIN_L2_GAIN,
+            dispersion: Dispersion::default(),
+            cohort_effect: 0.0,
         }
     }
 }
@@ -269,6 +305,15 @@ impl AssignConfig {
             ));
         }
         MIN_L2_GAIN.check("--min-l2-gain", self.min_l2_gain)?;
+        COHORT_EFFECT.check("--cohort-effect", self.cohort_effect)?;
+        if self.cohort_effect > 0.0 && self.criterion != Criterion::LikelihoodRatio {
+            return Err(SettingsError::new(
+                "--cohort-effect",
+                show(self.cohort_effect),
+                "applies to --criterion likelihood only (it is a likelihood gain per mutation); \
+                 use --per-sample with --criterion l2",
+            ));
+        }
         if self.min_l2_gain > 0.0 && self.criterion != Criterion::LikelihoodRatio {
             return Err(SettingsError::new(
                 "--min-l2-gain",
@@ -442,12 +487,27 @@ struct Sample<'a> {
     btb: f64,
 }
 
+/// A selected signature that another explains almost as well
+/// ([`Refitter::near_equivalents`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NearEquivalent {
+    /// The selected signature.
+    pub signature: usize,
+    /// The best replacement.
+    pub alternative: usize,
+    /// `2·ΔlogL` lost by the swap (0 when the replacement fits better).
+    pub cost: f64,
+}
+
 /// Selection parameters of one run (from [`AssignConfig`] or [`DecomposeConfig`]).
 #[derive(Clone, Copy)]
 struct Rule {
     criterion: Criterion,
     add: f64,
     remove: f64,
+    /// Likelihood criterion: `2·ΔlogL` per mutation a signature must also reach (the
+    /// cohort-support pass; 0 otherwise).
+    effect: f64,
 }
 
 /// A reference signature matrix prepared for refitting (Gram matrix computed once).
@@ -461,6 +521,8 @@ pub struct Refitter {
     is_background: Vec<bool>,
     /// Every column index, for fits on the whole reference.
     all: Vec<usize>,
+    /// `2·ΔlogL` per mutation needed to enter (0 = none; see [`Refitter::with_effect`]).
+    effect: f64,
 }
 
 impl Refitter {
@@ -537,7 +599,28 @@ impl Refitter {
             units,
             is_background,
             all: (0..k).collect(),
+            effect: 0.0,
         })
+    }
+
+    /// This refitter with an effect-size requirement: a signature enters only when its
+    /// `2·ΔlogL` is also at least `effect` × the sample's mutations (and leaves below 0.7×
+    /// that), on top of the significance thresholds.
+    pub fn with_effect(mut self, effect: f64) -> Self {
+        self.effect = effect.max(0.0);
+        self
+    }
+
+    /// This refitter with candidates restricted to `allowed` (indexed by signature): a
+    /// connected group keeps its allowed members (still entering together), and units
+    /// with none are dropped. Background signatures stay.
+    pub fn restricted(&self, allowed: &[bool]) -> Self {
+        let mut r = self.clone();
+        for u in &mut r.units {
+            u.retain(|&j| allowed.get(j) == Some(&true));
+        }
+        r.units.retain(|u| !u.is_empty());
+        r
     }
 
     /// The configuration in use.
@@ -555,6 +638,7 @@ impl Refitter {
             criterion: self.cfg.criterion,
             add: self.cfg.add_threshold,
             remove: self.cfg.remove_threshold,
+            effect: self.effect,
         }
     }
 
@@ -568,6 +652,82 @@ impl Refitter {
         }
         NonNegative::check_slice(v, "count")
             .map_err(|e| AssignError::InvalidValue(format!("count {}", e.value)))
+    }
+
+    /// Selected signatures of `fit` (the fit of `v`) that another signature explains
+    /// almost as well: for each selected, non-background signature, the best replacement
+    /// among `candidates` (not already selected), kept when swapping costs less than the
+    /// add threshold (`2·ΔlogL`, scaled by the fit's overdispersion like the selection).
+    /// Likelihood criterion only; empty otherwise.
+    pub fn near_equivalents(
+        &self,
+        v: &[f64],
+        fit: &SampleFit,
+        candidates: &[usize],
+    ) -> Result<Vec<NearEquivalent>, AssignError> {
+        self.check_sample(v)?;
+        if self.cfg.criterion != Criterion::LikelihoodRatio {
+            return Ok(Vec::new());
+        }
+        let n: f64 = v.iter().sum();
+        if n <= 0.0 {
+            return Ok(Vec::new());
+        }
+        let phi = if self.cfg.overdispersion {
+            let mut chi2 = 0.0;
+            for (i, &vi) in v.iter().enumerate() {
+                let mu: f64 = fit
+                    .active
+                    .iter()
+                    .map(|&j| {
+                        fit.exposures[j] * self.d.col(j)[i]
+                            / self.d.colsum[j].max(f64::MIN_POSITIVE)
+                    })
+                    .sum();
+                if mu > 0.0 {
+                    chi2 += (vi - mu) * (vi - mu) / mu;
+                }
+            }
+            let used = fit
+                .active
+                .iter()
+                .filter(|&&j| fit.exposures[j] > 0.0)
+                .count();
+            (chi2 / self.d.m.saturating_sub(used).max(1) as f64).max(1.0)
+        } else {
+            1.0
+        };
+        let limit = self.cfg.add_threshold * phi;
+        let mut out = Vec::new();
+        for &j in &fit.active {
+            if self.is_background[j] || fit.exposures[j] <= 0.0 {
+                continue;
+            }
+            let mut best: Option<(usize, f64)> = None;
+            for &c in candidates {
+                if c >= self.d.k || fit.active.contains(&c) {
+                    continue;
+                }
+                let mut set: Vec<usize> = fit.active.iter().copied().filter(|&x| x != j).collect();
+                set.push(c);
+                set.sort_unstable();
+                let alt = self.fit_fixed(v, &set)?;
+                let cost = 2.0 * (fit.loglik - alt.loglik);
+                if best.is_none_or(|(_, b)| cost < b) {
+                    best = Some((c, cost));
+                }
+            }
+            if let Some((c, cost)) = best
+                && cost < limit
+            {
+                out.push(NearEquivalent {
+                    signature: j,
+                    alternative: c,
+                    cost: cost.max(0.0),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Select the active signatures of sample `v` and estimate their exposures.
@@ -903,17 +1063,27 @@ impl Refitter {
         trace: Option<&mut Trace>,
     ) -> SampleFit {
         let s = self.prepare(v, w);
-        let rule = if rule.criterion == Criterion::LikelihoodRatio && self.cfg.overdispersion {
-            let phi = self.dispersion(&s, w);
-            Rule {
-                add: rule.add * phi,
-                remove: rule.remove * phi,
-                ..rule
-            }
-        } else {
-            rule
+        let scaled = |phi: f64| Rule {
+            add: (rule.add * phi).max(rule.effect * s.n),
+            remove: (rule.remove * phi).max(0.7 * rule.effect * s.n),
+            ..rule
         };
-        self.select(&s, rule, w, trace);
+        if rule.criterion != Criterion::LikelihoodRatio || !self.cfg.overdispersion {
+            self.select(&s, rule, w, trace);
+            return self.finish(&s, w);
+        }
+        let mut phi = self.dispersion(&s, w);
+        let mut trace = trace;
+        self.select(&s, scaled(phi), w, trace.as_deref_mut());
+        if self.cfg.dispersion == Dispersion::Selected {
+            // the selected model leaves the sample's mismatch with the reference in its
+            // residuals, which the whole-reference fit absorbed
+            let next = self.selected_dispersion(&s, w);
+            if next > phi * 1.01 {
+                phi = next;
+                self.select(&s, scaled(phi), w, trace);
+            }
+        }
         self.finish(&s, w)
     }
 
@@ -925,6 +1095,24 @@ impl Refitter {
         poisson::expected(&self.d, set, h, &mut w.mu);
         let r2: f64 = s.v.iter().zip(&w.mu).map(|(v, m)| (v - m) * (v - m)).sum();
         (r2 / s.btb).sqrt()
+    }
+
+    /// Overdispersion of the selected fit in `w.set`/`w.h`: Pearson χ² over channels −
+    /// signatures with positive exposure, floored at 1.
+    fn selected_dispersion(&self, s: &Sample, w: &mut Work) -> f64 {
+        if s.n <= 0.0 {
+            return 1.0;
+        }
+        poisson::expected(&self.d, &w.set, &w.h, &mut w.mu);
+        let chi2: f64 =
+            s.v.iter()
+                .zip(&w.mu)
+                .filter(|(_, m)| **m > 0.0)
+                .map(|(v, m)| (v - m) * (v - m) / m)
+                .sum();
+        let active = w.set.iter().filter(|&&j| w.h[j] > 0.0).count();
+        let df = self.d.m.saturating_sub(active).max(1) as f64;
+        (chi2 / df).max(1.0)
     }
 
     /// Overdispersion of a sample: Pearson χ² of the least-squares fit on the whole
@@ -1034,6 +1222,7 @@ impl Refitter {
             criterion: cfg.criterion,
             add: cfg.add_threshold,
             remove: cfg.remove_threshold,
+            effect: 0.0,
         };
         let fit = self.fit_with(&scaled, rule, &mut w, None);
         let sum: f64 = fit.exposures.iter().sum();

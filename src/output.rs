@@ -287,6 +287,30 @@ pub struct FitRow<'a> {
     pub quality: crate::numeric::Quality,
     /// Signatures with exposure in the written (rounded) table.
     pub signatures: Vec<&'a str>,
+    /// Selected signatures another explains almost as well, `SELECTED~ALTERNATIVE`
+    /// (assign; empty for extract).
+    pub near_equivalent: Vec<String>,
+}
+
+/// A sample whose reconstruction cosine is below this is flagged `poor_fit`.
+pub const POOR_FIT_COSINE: f64 = 0.90;
+/// A sample with fewer mutations than this is flagged `low_burden`: below it even one
+/// signature's exposure is uncertain by more than ±20% (Poisson, 95%), and refitting
+/// accuracy falls steeply (Medo et al. 2024).
+pub const LOW_BURDEN: f64 = 100.0;
+
+impl FitRow<'_> {
+    /// `poor_fit`, `low_burden`, both or neither, comma-separated.
+    pub fn flags(&self) -> String {
+        let mut f = Vec::new();
+        if self.quality.cosine < POOR_FIT_COSINE {
+            f.push("poor_fit");
+        }
+        if self.total < LOW_BURDEN {
+            f.push("low_burden");
+        }
+        f.join(",")
+    }
 }
 
 /// `fit_quality.tsv` (extract and assign write the same columns).
@@ -300,6 +324,8 @@ pub fn fit_quality_tsv(rows: &[FitRow<'_>]) -> String {
         "kl",
         "n_signatures",
         "signatures",
+        "flags",
+        "near_equivalent",
     ]);
     for r in rows {
         t.row_str(&[
@@ -311,6 +337,8 @@ pub fn fit_quality_tsv(rows: &[FitRow<'_>]) -> String {
             fmt_float(r.quality.kl, 6),
             r.signatures.len().to_string(),
             r.signatures.join(","),
+            r.flags(),
+            r.near_equivalent.join(","),
         ]);
     }
     t.finish()

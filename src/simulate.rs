@@ -126,14 +126,48 @@ pub struct SimConfig {
     pub noise: Noise,
     /// Seed of the random streams.
     pub seed: u64,
+    /// Departures from the reference profiles (none by default).
+    #[serde(default)]
+    pub realism: Realism,
 }
+
+/// How far a cohort departs from the reference profiles it is drawn from. Real tumours
+/// do: their spectra deviate from COSMIC's, vary between samples and hold processes no
+/// reference has; a refitting method tuned only on exact mixtures over-calls on them.
+/// Every part is off by default, and a cohort drawn with all of them off is the same,
+/// byte for byte, as one drawn before they existed.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct Realism {
+    /// Each signature's cohort profile has a cosine to its reference profile drawn
+    /// uniformly from this range (multiplicative log-normal change of every channel).
+    pub perturb: Option<(f64, f64)>,
+    /// Standard deviation of a further per-sample, per-channel log-normal change of each
+    /// active profile (0 = every sample uses the cohort profile).
+    pub sample_sd: f64,
+    /// Mean share of each sample's mutations from a process absent from the reference
+    /// (each sample draws uniformly between 0.5× and 1.5× of it).
+    pub unknown: f64,
+}
+
+/// Allowed cosines of `--perturb`.
+pub const PERTURB_COSINE: Interval = Interval::closed(0.5, 1.0);
+/// Allowed `--sample-sd`.
+pub const SAMPLE_SD: Interval = Interval::closed(0.0, 1.0);
+/// Allowed `--unknown` (1.5× of it stays below 1).
+pub const UNKNOWN_SHARE: Interval = Interval::closed(0.0, 0.6);
+/// Name of the absent process in the truth files.
+pub const UNKNOWN_NAME: &str = "Unknown_process";
 
 /// A simulated cohort and its truth.
 #[derive(Debug, Clone)]
 pub struct Simulation {
     /// The observed counts.
     pub catalogue: Catalogue,
-    /// The signatures used (all of them, active somewhere or not).
+    /// The true profiles (all of them, active somewhere or not): the reference
+    /// profiles, perturbed when [`Realism::perturb`] is set, plus [`UNKNOWN_NAME`] when
+    /// [`Realism::unknown`] is above 0.
     pub signatures: SignatureSet,
     /// True exposures, signatures × samples (mutations each signature contributed in
     /// expectation; columns sum to the sample's drawn burden).
@@ -173,6 +207,20 @@ impl SimConfig {
             ));
         }
         BURDEN_MEDIAN.check("--burden-median", self.burden_median)?;
+        if let Some((lo, hi)) = self.realism.perturb {
+            let shown = format!("{}..{}", show(lo), show(hi));
+            if !(PERTURB_COSINE.contains(lo) && PERTURB_COSINE.contains(hi)) || lo > hi {
+                return Err(SettingsError::new(
+                    "--perturb",
+                    shown,
+                    format!(
+                        "expected LOW..HIGH cosines with LOW <= HIGH, both in {PERTURB_COSINE}"
+                    ),
+                ));
+            }
+        }
+        SAMPLE_SD.check("--sample-sd", self.realism.sample_sd)?;
+        UNKNOWN_SHARE.check("--unknown", self.realism.unknown)?;
         BURDEN_LOG_SD.check("--burden-log-sd", self.burden_log_sd)?;
         if let Noise::NegBin(size) = self.noise
             && !NEGBIN_SIZE.contains(size)
@@ -224,11 +272,12 @@ pub fn simulate(signatures: &SignatureSet, cfg: &SimConfig) -> Result<Simulation
     cfg.check_signatures(k)?;
     let (lo, hi) = cfg.active;
     let m = signatures.matrix.nrows();
+    let truth = true_profiles(signatures, cfg);
     let cols: Vec<(Vec<f64>, Vec<f64>)> = (0..cfg.samples)
         .into_par_iter()
         .map(|j| {
             let mut rng = stream(cfg.seed, Purpose::Simulate, 0, j as u32);
-            sample_one(signatures, cfg, lo, hi, &mut rng)
+            sample_one(&truth, k, cfg, lo, hi, &mut rng)
         })
         .collect();
     if cols.iter().all(|c| c.0.iter().all(|&x| x == 0.0)) {
@@ -237,26 +286,109 @@ pub fn simulate(signatures: &SignatureSet, cfg: &SimConfig) -> Result<Simulation
         });
     }
     let counts = Mat::from_fn(m, cfg.samples, |i, j| cols[j].0[i]);
-    let exposures = Mat::from_fn(k, cfg.samples, |s, j| cols[j].1[s]);
+    let exposures = Mat::from_fn(truth.len(), cfg.samples, |s, j| cols[j].1[s]);
     let width = cfg.samples.to_string().len().max(3);
     let names = (1..=cfg.samples)
         .map(|j| format!("sample{j:0width$}"))
         .collect();
     Ok(Simulation {
         catalogue: Catalogue::new(signatures.context, names, counts),
-        signatures: signatures.clone(),
+        signatures: truth,
         exposures,
     })
 }
 
+/// The cohort's true profiles: `sigs` perturbed to the cosines of
+/// [`Realism::perturb`] (signature s from stream `(seed, Simulate, 1, s)`), plus the
+/// absent process when [`Realism::unknown`] is set (stream `(seed, Simulate, 2, 0)`).
+fn true_profiles(sigs: &SignatureSet, cfg: &SimConfig) -> SignatureSet {
+    let r = cfg.realism;
+    let (m, k) = (sigs.matrix.nrows(), sigs.len());
+    let mut cols: Vec<Vec<f64>> = (0..k)
+        .map(|s| {
+            let p: Vec<f64> = sigs.matrix.col(s).iter().copied().collect();
+            match r.perturb {
+                Some((lo, hi)) => {
+                    let mut rng = stream(cfg.seed, Purpose::Simulate, 1, s as u32);
+                    let target = lo + (hi - lo) * rng.random::<f64>();
+                    let z: Vec<f64> = (0..m).map(|_| standard_normal(&mut rng)).collect();
+                    perturb_to_cosine(&p, &z, target)
+                }
+                None => p,
+            }
+        })
+        .collect();
+    let mut names = sigs.names.clone();
+    if r.unknown > 0.0 {
+        let mut rng = stream(cfg.seed, Purpose::Simulate, 2, 0);
+        let z: Vec<f64> = (0..m).map(|_| standard_normal(&mut rng)).collect();
+        cols.push(normalized(z.iter().map(|x| (1.5 * x).exp()).collect()));
+        names.push(UNKNOWN_NAME.to_string());
+    }
+    if r.perturb.is_none() && r.unknown <= 0.0 {
+        return sigs.clone();
+    }
+    let mut out = sigs.clone();
+    out.matrix = Mat::from_fn(m, cols.len(), |i, s| cols[s][i]);
+    out.names = names;
+    out
+}
+
+fn normalized(mut p: Vec<f64>) -> Vec<f64> {
+    let t: f64 = p.iter().sum();
+    if t > 0.0 {
+        p.iter_mut().for_each(|x| *x /= t);
+    }
+    p
+}
+
+fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if na > 0.0 && nb > 0.0 {
+        dot / (na * nb)
+    } else {
+        0.0
+    }
+}
+
+/// `p · exp(t·z)`, normalized, with the scale t found by bisection so that its cosine to
+/// `p` is `target` (within 1e-4), or as close as t ≤ 64 allows.
+fn perturb_to_cosine(p: &[f64], z: &[f64], target: f64) -> Vec<f64> {
+    let at = |t: f64| normalized(p.iter().zip(z).map(|(x, zi)| x * (t * zi).exp()).collect());
+    if target >= 1.0 {
+        return normalized(p.to_vec());
+    }
+    let (mut lo, mut hi) = (0.0f64, 0.25f64);
+    while cosine(p, &at(hi)) > target && hi < 64.0 {
+        lo = hi;
+        hi *= 2.0;
+    }
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if cosine(p, &at(mid)) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-9 {
+            break;
+        }
+    }
+    at(0.5 * (lo + hi))
+}
+
+/// One sample from the true profiles `truth`, whose first `k` columns are the signatures
+/// drawn from (the rest: the absent process).
 fn sample_one(
-    sigs: &SignatureSet,
+    truth: &SignatureSet,
+    k: usize,
     cfg: &SimConfig,
     lo: usize,
     hi: usize,
     rng: &mut ChaCha8Rng,
 ) -> (Vec<f64>, Vec<f64>) {
-    let k = sigs.len();
     let n_active = rng.random_range(lo..=hi);
     // partial Fisher–Yates: the first n_active of a shuffled index list
     let mut idx: Vec<usize> = (0..k).collect();
@@ -272,19 +404,44 @@ fn sample_one(
     let gamma = Gamma::new(1.0, 1.0).expect("valid gamma");
     let w: Vec<f64> = active.iter().map(|_| gamma.sample(rng)).collect();
     let total: f64 = w.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-    let mut e = vec![0.0; k];
+    let r = cfg.realism;
+    // drawn only when asked, so a cohort without realism keeps its old bytes
+    let unknown_share = if r.unknown > 0.0 {
+        r.unknown * (0.5 + rng.random::<f64>())
+    } else {
+        0.0
+    };
+    let known = burden * (1.0 - unknown_share);
+    let mut e = vec![0.0; truth.len()];
     for (a, &s) in active.iter().enumerate() {
-        e[s] = burden * w[a] / total;
+        e[s] = known * w[a] / total;
     }
-    let mu = reconstruct(
-        sigs.matrix.as_ref(),
-        MatRef::from_column_major_slice(&e, k, 1),
-    );
-    let counts = mu
-        .col_as_slice(0)
-        .iter()
-        .map(|&x| draw(x, cfg.noise, rng))
-        .collect();
+    if truth.len() > k {
+        e[k] = burden * unknown_share;
+    }
+    let mu: Vec<f64> = if r.sample_sd > 0.0 {
+        let m = truth.matrix.nrows();
+        let mut mu = vec![0.0; m];
+        for (s, &es) in e.iter().enumerate() {
+            if es <= 0.0 {
+                continue;
+            }
+            let p: Vec<f64> = (0..m)
+                .map(|i| truth.matrix[(i, s)] * (r.sample_sd * standard_normal(rng)).exp())
+                .collect();
+            for (x, q) in mu.iter_mut().zip(normalized(p)) {
+                *x += es * q;
+            }
+        }
+        mu
+    } else {
+        let recon = reconstruct(
+            truth.matrix.as_ref(),
+            MatRef::from_column_major_slice(&e, truth.len(), 1),
+        );
+        recon.col_as_slice(0).to_vec()
+    };
+    let counts = mu.iter().map(|&x| draw(x, cfg.noise, rng)).collect();
     (counts, e)
 }
 
@@ -340,6 +497,7 @@ mod tests {
             burden_log_sd: 0.5,
             noise,
             seed: 1,
+            realism: Realism::default(),
         }
     }
 
@@ -398,6 +556,60 @@ mod tests {
             acc
         };
         assert!(resid(&nb) > 2.0 * resid(&p));
+    }
+
+    #[test]
+    fn realism_perturbs_profiles_to_the_asked_cosines_and_adds_an_absent_process() {
+        let s = sigs();
+        let plain = simulate(&s, &cfg(Noise::Poisson)).unwrap();
+        assert_eq!(
+            plain.signatures.matrix, s.matrix,
+            "no realism: reference profiles"
+        );
+        let mut c = cfg(Noise::Poisson);
+        c.realism = Realism {
+            perturb: Some((0.93, 0.99)),
+            sample_sd: 0.1,
+            unknown: 0.1,
+        };
+        let sim = simulate(&s, &c).unwrap();
+        assert_eq!(sim.signatures.len(), 5);
+        assert_eq!(sim.signatures.names[4], UNKNOWN_NAME);
+        let col = |m: &Mat<f64>, j: usize| m.col(j).iter().copied().collect::<Vec<f64>>();
+        for j in 0..4 {
+            let c = cosine(&col(&s.matrix, j), &col(&sim.signatures.matrix, j));
+            assert!((0.9299..=0.9901).contains(&c), "signature {j}: cosine {c}");
+            let sum: f64 = col(&sim.signatures.matrix, j).iter().sum();
+            assert!((sum - 1.0).abs() < 1e-12);
+        }
+        let mut share = 0.0;
+        for j in 0..200 {
+            let e = col(&sim.exposures, j);
+            let t: f64 = e.iter().sum();
+            let u = e[4] / t;
+            assert!((0.05 - 1e-12..=0.15 + 1e-12).contains(&u), "share {u}");
+            share += u / 200.0;
+        }
+        assert!((share - 0.1).abs() < 0.01, "mean unknown share {share}");
+        // the observed spectra follow the perturbed profiles, not the reference ones
+        let fit = |m: &Mat<f64>| {
+            let mut err = 0.0;
+            for j in 0..200 {
+                let mu = reconstruct(m.as_ref(), sim.exposures.col(j).as_mat());
+                for i in 0..96 {
+                    err +=
+                        (sim.catalogue.counts[(i, j)] - mu[(i, 0)]).powi(2) / mu[(i, 0)].max(1.0);
+                }
+            }
+            err
+        };
+        let mut reference = sim.signatures.matrix.clone();
+        for j in 0..4 {
+            for i in 0..96 {
+                reference[(i, j)] = s.matrix[(i, j)];
+            }
+        }
+        assert!(fit(&sim.signatures.matrix) < 0.7 * fit(&reference));
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! `mutasig assign` and `mutasig compare`: the command-level side of refitting —
 //! choosing the reference, configuring the selection, writing the tables.
 
-use crate::assign::{AssignConfig, AssignError, Criterion, Refitter, SampleBootstrap, SampleFit};
+use crate::assign::{
+    AssignConfig, AssignError, Criterion, Dispersion, Refitter, SampleBootstrap, SampleFit,
+};
 use crate::numeric::round_conserving_sums;
 use crate::read::catalogue::Catalogue;
 use crate::read::reference::SignatureSet;
 use crate::settings::{SettingsError, check_count, show};
 use faer::Mat;
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// Settings of an assignment.
@@ -30,6 +33,13 @@ pub struct AssignSettings {
     pub overdispersion: bool,
     /// Minimum relative-L2 decrease for a signature to enter (likelihood criterion).
     pub min_l2_gain: f64,
+    /// Where each sample's overdispersion is estimated.
+    #[serde(default)]
+    pub dispersion: Dispersion,
+    /// `2·ΔlogL` per mutation a signature needs in one sample to enter the cohort's set;
+    /// 0 = independent per-sample fits (`--per-sample`).
+    #[serde(default)]
+    pub cohort_effect: f64,
 }
 
 impl AssignSettings {
@@ -50,6 +60,8 @@ impl AssignSettings {
             seed,
             overdispersion: cfg.overdispersion,
             min_l2_gain: cfg.min_l2_gain,
+            dispersion: cfg.dispersion,
+            cohort_effect: cfg.cohort_effect,
         }
     }
 }
@@ -77,6 +89,13 @@ pub struct AssignOptions {
     pub min_l2_gain: Option<f64>,
     /// Scale likelihood thresholds by the sample's overdispersion.
     pub overdispersion: bool,
+    /// `--dispersion`.
+    pub dispersion: Dispersion,
+    /// `--per-sample`: no cohort stage.
+    pub per_sample: bool,
+    /// `--cohort-effect` (`None`: [`crate::assign::DEFAULT_COHORT_EFFECT`] for the
+    /// likelihood criterion).
+    pub cohort_effect: Option<f64>,
     /// Bootstrap replicates (0 = none).
     pub bootstrap: usize,
     /// Background signatures or groups (`None`: the default, `Some(empty)`: none).
@@ -99,6 +118,9 @@ impl Default for AssignOptions {
             remove_threshold: None,
             min_l2_gain: None,
             overdispersion: true,
+            dispersion: Dispersion::default(),
+            per_sample: false,
+            cohort_effect: None,
             bootstrap: 0,
             background: None,
             include: Vec::new(),
@@ -119,6 +141,13 @@ impl AssignOptions {
             min_l2_gain: self
                 .min_l2_gain
                 .unwrap_or(crate::assign::DEFAULT_MIN_L2_GAIN),
+            dispersion: self.dispersion,
+            cohort_effect: match (self.per_sample, self.cohort_effect, self.criterion) {
+                (true, _, _) => 0.0,
+                (false, Some(e), _) => e,
+                (false, None, Criterion::LikelihoodRatio) => crate::assign::DEFAULT_COHORT_EFFECT,
+                (false, None, Criterion::RelativeL2) => 0.0,
+            },
             ..AssignConfig::default()
         }
     }
@@ -417,6 +446,10 @@ pub fn selection_config(
     cfg.remove_threshold = given.remove_threshold;
     cfg.min_l2_gain = given.min_l2_gain;
     cfg.overdispersion = given.overdispersion;
+    cfg.dispersion = given.dispersion;
+    cfg.cohort_effect = given.cohort_effect;
+    cfg.check()
+        .map_err(|e| AssignError::Invalid(e.to_string()))?;
     Ok((cfg, warnings))
 }
 
@@ -433,6 +466,13 @@ pub struct Assignment {
     pub bootstrap: Option<Vec<SampleBootstrap>>,
     /// Samples dropped for having no mutations.
     pub dropped: Vec<String>,
+    /// The signatures the cohort supports (cohort-aware refitting, reference order);
+    /// `None` for independent per-sample fits.
+    pub cohort_set: Option<Vec<usize>>,
+    /// Per sample, the selected signatures another explains almost as well
+    /// ([`Refitter::near_equivalents`] among the cohort's set, or among the signatures
+    /// used anywhere in the cohort for per-sample fits).
+    pub near_equivalents: Vec<Vec<crate::assign::NearEquivalent>>,
 }
 
 /// Fit every sample of `cat` against `reference`.
@@ -451,20 +491,106 @@ pub fn assign(
             "no sample has any mutation; nothing to assign".into(),
         ));
     }
+    let effect = cfg.cohort_effect;
     let refitter = Refitter::new(reference.matrix.as_ref(), cfg)?;
+    // Cohort-aware: real spectra deviate from the reference profiles, and at thousands
+    // of mutations a per-sample test explains the deviations with small spurious
+    // signatures. A signature enters the cohort's set only with a large effect in at
+    // least one sample; every sample (and every bootstrap replicate) then selects within
+    // that set with the usual thresholds, so a signature of a single sample still enters.
+    let (refitter, cohort_set) = if effect > 0.0 {
+        let strong = refitter
+            .clone()
+            .with_effect(effect)
+            .fit_all(kept.counts.as_ref())?;
+        let mut allowed = vec![false; reference.len()];
+        for f in &strong {
+            for &j in &f.active {
+                allowed[j] |= f.exposures[j] > 0.0;
+            }
+        }
+        for &j in &refitter.config().background {
+            allowed[j] = true;
+        }
+        prune_substitutes(&refitter, &kept, &strong, &mut allowed)?;
+        let set: Vec<usize> = (0..reference.len()).filter(|&j| allowed[j]).collect();
+        (refitter.restricted(&allowed), Some(set))
+    } else {
+        (refitter, None)
+    };
     let fits = refitter.fit_all(kept.counts.as_ref())?;
     let boot = if bootstrap > 0 {
         Some(refitter.bootstrap(kept.counts.as_ref(), bootstrap, seed)?)
     } else {
         None
     };
+    let candidates: Vec<usize> = match &cohort_set {
+        Some(set) => set.clone(),
+        None => (0..reference.len())
+            .filter(|&j| fits.iter().any(|f| f.exposures[j] > 0.0))
+            .collect(),
+    };
+    let near_equivalents = fits
+        .par_iter()
+        .enumerate()
+        .map(|(s, f)| {
+            let v: Vec<f64> = kept.counts.col(s).iter().copied().collect();
+            refitter.near_equivalents(&v, f, &candidates)
+        })
+        .collect::<Result<Vec<_>, AssignError>>()?;
     Ok(Assignment {
         catalogue: kept,
         reference: reference.clone(),
         fits,
         bootstrap: boot,
         dropped,
+        cohort_set,
+        near_equivalents,
     })
+}
+
+/// Largest share of the samples in which a signature of the cohort's set may be selected
+/// and still be checked by [`prune_substitutes`]; more widely selected ones stay.
+const PRUNE_MAX_SHARE: f64 = 0.1;
+
+/// Drops from the cohort's set a rarely selected signature when, in every sample that
+/// selected it, another signature of the set explains the sample almost as well (SBS36
+/// standing in for SBS18 at a few hundred mutations): the cohort's widely supported
+/// signature is preferred to a near-equivalent one. Rarest first, the set updated as it
+/// goes, so of two mutual substitutes one stays.
+fn prune_substitutes(
+    refitter: &Refitter,
+    cat: &Catalogue,
+    strong: &[SampleFit],
+    allowed: &mut [bool],
+) -> Result<(), AssignError> {
+    let bg = &refitter.config().background;
+    let support = |j: usize| strong.iter().filter(|f| f.exposures[j] > 0.0).count();
+    let mut order: Vec<(usize, usize)> = (0..allowed.len())
+        .filter(|&j| allowed[j] && !bg.contains(&j))
+        .map(|j| (support(j), j))
+        .filter(|&(n, _)| n as f64 <= PRUNE_MAX_SHARE * strong.len() as f64)
+        .collect();
+    order.sort_unstable();
+    for (_, j) in order {
+        let others: Vec<usize> = (0..allowed.len())
+            .filter(|&c| allowed[c] && c != j)
+            .collect();
+        let replaceable = strong
+            .par_iter()
+            .enumerate()
+            .filter(|(_, f)| f.exposures[j] > 0.0)
+            .map(|(s, f)| {
+                let v: Vec<f64> = cat.counts.col(s).iter().copied().collect();
+                let near = refitter.near_equivalents(&v, f, &others)?;
+                Ok(near.iter().any(|e| e.signature == j))
+            })
+            .collect::<Result<Vec<bool>, AssignError>>()?;
+        if replaceable.iter().all(|&r| r) {
+            allowed[j] = false;
+        }
+    }
+    Ok(())
 }
 
 impl Assignment {

@@ -81,6 +81,11 @@ impl OutputArgs {
         command: &str,
         groups: Option<&SampleSheet>,
     ) -> Result<()> {
+        if command == "extract" {
+            // SigProfilerExtractor's COSMIC activities, beside the de novo exposures
+            let text = sigprofiler::cosmic_exposures(out.staging())?;
+            out.write("cosmic_exposures.tsv", text.as_bytes())?;
+        }
         mutasig::output::multiqc::add_to(out, command)?;
         if let Some(sheet) = groups {
             mutasig::output::groups::add_to(out, sheet)?;

@@ -1,8 +1,8 @@
 //! The selection flags of `mutasig assign`.
 
 use clap::Args;
-use mutasig::assign::Criterion;
 use mutasig::assign::cohort::AssignOptions;
+use mutasig::assign::{Criterion, Dispersion};
 
 #[derive(Args, Debug)]
 pub struct SelectionArgs {
@@ -29,6 +29,17 @@ pub struct SelectionArgs {
     /// Likelihood criterion: do not scale the thresholds by the sample's overdispersion.
     #[arg(long)]
     no_overdispersion: bool,
+    /// Likelihood criterion: estimate overdispersion from the whole-reference fit only
+    /// (reference) or also from the selected model's residuals (selected, the default).
+    #[arg(long, value_enum, default_value = "selected")]
+    dispersion: Dispersion,
+    /// Fit every sample independently from the whole reference (no cohort stage).
+    #[arg(long, conflicts_with = "cohort_effect")]
+    per_sample: bool,
+    /// Likelihood criterion: 2·ΔlogL per mutation a signature needs in at least one
+    /// sample to enter the cohort's set, in [0, 1] (default 0.08; 0 = --per-sample).
+    #[arg(long)]
+    cohort_effect: Option<f64>,
 }
 
 impl SelectionArgs {
@@ -42,6 +53,9 @@ impl SelectionArgs {
             remove_threshold: self.remove_threshold,
             min_l2_gain: self.min_l2_gain,
             overdispersion: !self.no_overdispersion,
+            dispersion: self.dispersion,
+            per_sample: self.per_sample,
+            cohort_effect: self.cohort_effect,
             bootstrap: 0,
             background: match self.no_background {
                 true => Some(Vec::new()),

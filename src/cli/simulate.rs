@@ -35,6 +35,17 @@ pub struct SimulateArgs {
     /// in [0.01, 1e6]).
     #[arg(long, default_value = "poisson")]
     noise: Noise,
+    /// Perturb each signature's profile to a cosine drawn from LOW..HIGH to its
+    /// reference (e.g. 0.93..0.99), as real tumours deviate from COSMIC.
+    #[arg(long, value_parser = parse_cosines)]
+    perturb: Option<(f64, f64)>,
+    /// Per-sample variation of each active profile: log-normal SD per channel, in [0, 1].
+    #[arg(long, default_value_t = 0.0)]
+    sample_sd: f64,
+    /// Mean share of each sample's mutations from a process absent from the reference,
+    /// in [0, 0.6] (truth row `Unknown_process`).
+    #[arg(long, default_value_t = 0.0)]
+    unknown: f64,
     /// Output folder.
     #[arg(short, long)]
     output: PathBuf,
@@ -55,6 +66,18 @@ fn parse_range(s: &str) -> Result<(usize, usize), String> {
     }
 }
 
+fn parse_cosines(s: &str) -> Result<(f64, f64), String> {
+    let parse = |x: &str| {
+        x.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("'{x}' is not a number in '{s}'; expected LOW..HIGH"))
+    };
+    match s.split_once("..") {
+        Some((a, b)) => Ok((parse(a)?, parse(b)?)),
+        None => parse(s).map(|v| (v, v)),
+    }
+}
+
 pub fn run(a: SimulateArgs, g: &super::Global) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
     let mut cfg = SimConfig {
@@ -64,6 +87,11 @@ pub fn run(a: SimulateArgs, g: &super::Global) -> anyhow::Result<()> {
         burden_log_sd: a.burden_log_sd,
         noise: a.noise,
         seed: g.seed,
+        realism: simulate::Realism {
+            perturb: a.perturb,
+            sample_sd: a.sample_sd,
+            unknown: a.unknown,
+        },
     };
     cfg.check().map_err(usage)?;
     let set = if a.signatures.len() == 1 && std::path::Path::new(&a.signatures[0]).is_file() {

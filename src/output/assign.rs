@@ -82,6 +82,13 @@ pub fn write_assignment(
                 .filter(|&&s| f.exposures[s] > 0.0)
                 .map(|&s| this.reference.names[s].as_str())
                 .collect(),
+            near_equivalent: this.near_equivalents[j]
+                .iter()
+                .map(|e| {
+                    let name = |s: usize| this.reference.names[s].as_str();
+                    format!("{}~{}", name(e.signature), name(e.alternative))
+                })
+                .collect(),
         })
         .collect();
     out.write("fit_quality.tsv", super::fit_quality_tsv(&rows).as_bytes())?;
@@ -271,6 +278,10 @@ pub fn assign_summary(
             reference: req.choice.clone(),
             format: req.format,
         },
+        cohort_signatures: a
+            .cohort_set
+            .as_ref()
+            .map(|set| set.iter().map(|&j| a.reference.names[j].clone()).collect()),
     };
     Summary::new(Details::Assign(details), warnings, &outputs, run)
 }

@@ -176,6 +176,7 @@ pub fn fit_quality_table(ex: &Extraction, r: &RankResult) -> String {
                     .filter(|&s| counts[(s, j)] > 0.0)
                     .map(|s| r.names[s].as_str())
                     .collect(),
+                near_equivalent: Vec::new(),
             }
         })
         .collect();

@@ -564,13 +564,22 @@ fn components(
 /// `Suggested_Solution/COSMIC_<ctx>_Decomposed_Solution/`: the COSMIC signatures the
 /// decomposition found (plus SBS1 and SBS5 for SBS96, plus the novel de novo signatures),
 /// refitted to every sample with mutasig's default assignment settings.
-fn decomposed_files(
+/// The decomposition's COSMIC signatures (plus SBS1 and SBS5 for SBS96, plus the novel
+/// de novo signatures) refitted to every sample, and SigProfiler's map of the
+/// decomposition.
+struct Decomposed {
+    map: Vec<String>,
+    set: SignatureSet,
+    counts: Mat<f64>,
+    fits: Vec<crate::assign::SampleFit>,
+}
+
+fn decomposed_refit(
     src: &Source<'_>,
     e: &ExtractSummary,
     cat: &Catalogue,
     w: &Matrix,
-) -> Result<Vec<(String, String)>, ExportError> {
-    let ctx = cat.context.name();
+) -> Result<Decomposed, ExportError> {
     let choice = &e.parameters.reference;
     let candidates = cohort::candidate_references(choice)?;
     let reference = cohort::reference_for(choice, &candidates, cat.context)?;
@@ -657,8 +666,10 @@ fn decomposed_files(
         }),
         source: format!("{} (decomposition of signatures.tsv)", reference.source),
     };
+    // the set is already the cohort's (the decomposition), so no second cohort stage
     let opts = AssignOptions {
         input: Some(src.path("catalogue.tsv")),
+        per_sample: true,
         ..AssignOptions::default()
     };
     let (cfg, _) = cohort::selection_config(&set, &opts)?;
@@ -667,9 +678,64 @@ fn decomposed_files(
         fitted.fits[j].exposures[s]
     });
     let counts = round_conserving_sums(&raw);
+    Ok(Decomposed {
+        map,
+        set,
+        counts,
+        fits: fitted.fits,
+    })
+}
+
+/// `cosmic_exposures.tsv` of a staged or finished extract folder: every sample assigned
+/// using only the COSMIC signatures its de novo decomposition found (plus SBS1 and SBS5
+/// for SBS96, plus novel de novo signatures, named as in `signatures.tsv`), as
+/// SigProfilerExtractor's COSMIC activities; in the layout of `exposures.tsv`.
+///
+/// # Errors
+///
+/// As [`files`].
+pub fn cosmic_exposures(dir: &Path) -> Result<String, ExportError> {
+    let src = Source { dir };
+    let text = src.text("summary.json")?;
+    let summary: Summary = serde_json::from_str(&text).map_err(|e| ExportError::Summary {
+        path: src.path("summary.json"),
+        message: e.to_string(),
+    })?;
+    let Details::Extract(e) = &summary.details else {
+        return Err(ExportError::Unsupported {
+            dir: dir.display().to_string(),
+            command: "a command other than extract".into(),
+        });
+    };
+    let cat = read_catalogue(&src, &e.input.context)?;
+    let w = src.matrix("signatures.tsv")?;
+    let d = decomposed_refit(&src, e, &cat, &w)?;
+    Ok(matrix_tsv(
+        "Sample",
+        &d.set.names,
+        &cat.samples,
+        d.counts.as_ref(),
+        0,
+        true,
+    ))
+}
+
+fn decomposed_files(
+    src: &Source<'_>,
+    e: &ExtractSummary,
+    cat: &Catalogue,
+    w: &Matrix,
+) -> Result<Vec<(String, String)>, ExportError> {
+    let ctx = cat.context.name();
+    let Decomposed {
+        map,
+        set,
+        counts,
+        fits,
+    } = decomposed_refit(src, e, cat, w)?;
     let rec = reconstruct(set.matrix.as_ref(), counts.as_ref());
     let mut stats = rank_stats(cat, &rec);
-    for (row, f) in stats.iter_mut().zip(&fitted.fits) {
+    for (row, f) in stats.iter_mut().zip(&fits) {
         row.quality = Quality {
             cosine: f.cosine,
             rel_l1: f.rel_l1,

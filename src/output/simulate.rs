@@ -30,18 +30,19 @@ pub fn write_simulation(
         false,
     );
     out.write(OUTPUTS[0], counts.as_bytes())?;
+    let truth = &sim.signatures;
     let sigs = matrix_tsv(
         "MutationType",
         labels,
-        &set.names,
-        set.matrix.as_ref(),
+        &truth.names,
+        truth.matrix.as_ref(),
         8,
         false,
     );
     out.write(OUTPUTS[1], sigs.as_bytes())?;
     let exposures = matrix_tsv(
         "Sample",
-        &set.names,
+        &truth.names,
         &cat.samples,
         sim.exposures.as_ref(),
         2,

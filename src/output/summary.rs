@@ -170,6 +170,10 @@ pub struct AssignSummary {
     pub input: Input,
     /// The settings (seed included).
     pub parameters: AssignParameters,
+    /// The signatures the cohort supports (cohort-aware refitting; absent with
+    /// `--per-sample` or `--criterion l2`): the only ones any sample was selected from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohort_signatures: Option<Vec<String>>,
 }
 
 /// Settings of `assign`.

@@ -328,6 +328,12 @@ fn flags(f: &Folder, s: &Sample) -> Vec<String> {
                 "poor fit: cosine {c:.3} between observed and reconstructed spectrum (below {LOW_COSINE:.2})"
             ));
         }
+        if let Some(pairs) = t.get(r, "near_equivalent").filter(|p| !p.is_empty()) {
+            out.push(format!(
+                "near-equivalent: {} (the second signature explains the sample almost as well as the first)",
+                pairs.replace(',', ", ")
+            ));
+        }
     }
     if let (Some(e), Some(r)) = (&f.exposures, s.exp)
         && e.values[r].iter().all(|x| *x <= 0.0)
