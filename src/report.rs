@@ -498,6 +498,7 @@ struct Ctx {
     rank_table: Option<HtmlTable>,
     selected_rank: Option<String>,
     reason: Option<String>,
+    votes: Option<String>,
     candidates: Option<String>,
     comparisons: Option<HtmlTable>,
     signatures: Vec<HtmlSignature>,
@@ -676,6 +677,26 @@ fn text_table(id: &str, t: &Table, sortable: bool) -> HtmlTable {
 fn fmt_opt(x: Option<f64>, decimals: usize) -> String {
     x.map(|v| format!("{v:.decimals$}"))
         .unwrap_or_else(|| "—".into())
+}
+
+/// Every criterion's vote and the ambiguity of the rank selection, in one line.
+fn votes_text(s: &crate::extract::rank::RankSelection) -> String {
+    let show = |v: Option<usize>| v.map_or("none".to_string(), |k| k.to_string());
+    let mut t = format!(
+        "rule {}; votes: stability {}, cophenetic {}, held-out likelihood {}",
+        s.rule.name(),
+        s.votes.stability,
+        show(s.votes.cophenetic),
+        show(s.votes.likelihood)
+    );
+    if s.ambiguous {
+        let ks: Vec<String> = s.plausible.iter().map(|k| k.to_string()).collect();
+        t.push_str(&format!(
+            "; ambiguous: ranks {} are equally plausible by held-out likelihood",
+            ks.join(", ")
+        ));
+    }
+    t
 }
 
 /// Ranks tried: from rank_selection.tsv, else the `min_rank`/`max_rank` parameters.
@@ -898,6 +919,11 @@ fn render_folder(f: &Folder) -> Result<String, ReportError> {
         rank_table: f.ranks.as_ref().map(|t| text_table("rank-table", t, false)),
         selected_rank: f.selected_rank().map(|k| k.to_string()),
         reason: f.extraction().map(|e| e.selection.reason.clone()),
+        // folders written before the votes have stability 0 (no rank is 0)
+        votes: f
+            .extraction()
+            .filter(|e| e.selection.votes.stability > 0)
+            .map(|e| votes_text(&e.selection)),
         candidates: f
             .extraction()
             .map(|e| json_text(&serde_json::json!(e.selection.candidates))),
