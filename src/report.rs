@@ -1344,6 +1344,39 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn votes_line_names_every_criterion_and_the_ambiguity() {
+        use crate::extract::rank::{RankSelection, SelectRule, Votes};
+        let mut s = RankSelection {
+            selected: 6,
+            rule: SelectRule::Combined,
+            votes: Votes {
+                stability: 5,
+                cophenetic: None,
+                likelihood: Some(6),
+            },
+            plausible: vec![6],
+            ambiguous: false,
+            likelihood: Vec::new(),
+            candidates: vec![5, 6],
+            comparisons: Vec::new(),
+            fallback: false,
+            reason: String::new(),
+        };
+        assert_eq!(
+            votes_text(&s),
+            "rule combined; votes: stability 5, cophenetic none, held-out likelihood 6"
+        );
+        s.plausible = vec![5, 6];
+        s.ambiguous = true;
+        assert!(
+            votes_text(&s)
+                .ends_with("; ambiguous: ranks 5, 6 are equally plausible by held-out likelihood"),
+            "{}",
+            votes_text(&s)
+        );
+    }
+
+    #[test]
     fn extract_report_has_every_section_and_parses() {
         let d = extract_fixture();
         let html = render(d.path()).unwrap();

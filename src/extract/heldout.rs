@@ -125,4 +125,25 @@ mod tests {
         let l1: f64 = loglik(w1.as_ref(), &h).unwrap().iter().sum();
         assert!(l2 > l1 + 100.0, "{l2} vs {l1}");
     }
+
+    #[test]
+    fn scores_do_not_depend_on_the_threads() {
+        let w = Mat::from_fn(6, 2, |i, s| ((i + 2 * s) % 4 + 1) as f64 / 15.0);
+        let v = Mat::from_fn(6, 40, |i, j| ((i * 7 + j * 3) % 9) as f64);
+        let h = thin(v.as_ref(), 3);
+        let run = |t: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+                .install(|| loglik(w.as_ref(), &h).unwrap())
+        };
+        let one = run(1);
+        assert_eq!(one.len(), 40);
+        assert!(one.iter().all(|x| x.is_finite() && *x <= 0.0));
+        assert_eq!(
+            one.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            run(3).iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
+    }
 }
