@@ -4,14 +4,16 @@
 //! (optionally with hypermutators capped); the replicates' signatures are clustered into
 //! k consensus signatures (one per replicate in each cluster), whose silhouettes are the
 //! stability; the sample co-clustering gives the cophenetic correlation. Exposures are
-//! refitted on the original catalogue. The rank is chosen from stability and per-sample
-//! reconstruction error (see [`crate::extract::rank`]).
+//! refitted on the original catalogue. The rank is chosen from stability, per-sample
+//! reconstruction error, the cophenetic correlation and the held-out likelihood of
+//! binomially thinned halves (see [`crate::extract::rank`] and [`heldout`]).
 //!
 //! Every replicate's random streams derive from (seed, rank, replicate), and all
 //! parallel results are collected in order, so outputs do not depend on `--threads`.
 
 pub mod consensus;
 pub mod cophenetic;
+pub mod heldout;
 pub mod partial;
 pub mod rank;
 pub mod resample;
@@ -137,6 +139,15 @@ pub struct RankResult {
     pub stability_mean: f64,
     /// Minimum of `stability`.
     pub stability_min: f64,
+    /// Standard error of `stability_mean`: the standard deviation over replicates of
+    /// each replicate's mean silhouette, divided by √replicates.
+    pub stability_se: f64,
+    /// Standard error of `stability_min`: the spread over replicates of the silhouette
+    /// of each replicate's member of the least stable cluster, divided by √replicates.
+    pub stability_min_se: f64,
+    /// Per-sample held-out log-likelihood ([`heldout::loglik`]); empty when a single
+    /// rank is tried (nothing to choose).
+    pub heldout: Vec<f64>,
     /// Cophenetic correlation, dispersion and PAC of the sample co-clustering.
     pub coclustering: cophenetic::CoclusteringStats,
     /// How the cophenetic correlation was estimated on sample subsets; `None` when it
@@ -398,9 +409,14 @@ pub fn finish(
             cfg.replicates, p.ranks
         )));
     }
+    let halves = if p.ranks.len() > 1 {
+        heldout::thin(p.catalogue.counts.as_ref(), cfg.seed)
+    } else {
+        Vec::new()
+    };
     let mut results = Vec::with_capacity(p.ranks.len());
     for (&k, reps) in p.ranks.iter().zip(replicates) {
-        results.push(summarize_rank(&p.catalogue, k, reps, cfg)?);
+        results.push(summarize_rank(&p.catalogue, k, reps, cfg, &halves)?);
         progress(Progress::Detail(format!("rank {k} summarized")));
     }
 
@@ -420,11 +436,23 @@ pub fn finish(
             k: r.k,
             stability_mean: r.stability_mean,
             stability_min: r.stability_min,
+            stability_se: r.stability_se,
+            stability_min_se: r.stability_min_se,
             errors: r.sample_errors.clone(),
+            cophenetic: r.coclustering.cophenetic,
+            heldout: r.heldout.clone(),
         })
         .collect();
     let selection =
         rank::select_rank(&inputs, &cfg.selection).map_err(stage("rank selection", 0))?;
+    if selection.ambiguous {
+        warnings.push(format!(
+            "rank selection is ambiguous: ranks {:?} fit held-out data equally well within \
+             one standard error; selected {} (votes and likelihoods under selection in \
+             summary.json)",
+            selection.plausible, selection.selected
+        ));
+    }
     Ok(Extraction {
         ranks: results,
         selection,
@@ -469,6 +497,7 @@ fn summarize_rank(
     k: usize,
     reps: Vec<Replicate>,
     cfg: &ExtractConfig,
+    halves: &[(Vec<f64>, Vec<f64>)],
 ) -> Result<RankResult, ExtractError> {
     let t0 = Instant::now();
     let ws: Vec<MatRef<'_, f64>> = reps.iter().map(|r| r.w.as_ref()).collect();
@@ -518,6 +547,25 @@ fn summarize_rank(
     }
     let sample_errors: Vec<f64> = fits.iter().map(|f| f.rel_l2).collect();
     let sample_cosines: Vec<f64> = fits.iter().map(|f| f.cosine).collect();
+    let heldout = if halves.is_empty() {
+        Vec::new()
+    } else {
+        heldout::loglik(cons.centroids.as_ref(), halves).map_err(stage("held-out likelihood", k))?
+    };
+    let stability_se = replicate_spread(&cons.silhouettes, k, reps.len());
+    let weakest = (0..k)
+        .min_by(|&a, &b| cons.cluster_stability[a].total_cmp(&cons.cluster_stability[b]))
+        .unwrap_or(0);
+    let members: Vec<f64> = cons
+        .labels
+        .iter()
+        .enumerate()
+        .filter_map(|(r, l)| {
+            let j = l.iter().position(|&c| c == weakest)?;
+            cons.silhouettes.get(r * k + j).copied()
+        })
+        .collect();
+    let stability_min_se = replicate_spread(&members, 1, members.len());
     let mut iters: Vec<usize> = reps.iter().map(|r| r.iterations).collect();
     iters.sort_unstable();
     Ok(RankResult {
@@ -527,6 +575,9 @@ fn summarize_rank(
         exposures,
         stability_mean: cons.stability_mean,
         stability_min: cons.stability_min,
+        stability_se,
+        stability_min_se,
+        heldout,
         stability,
         coclustering,
         cophenetic_estimate,
@@ -538,6 +589,22 @@ fn summarize_rank(
         converged_fraction: reps.iter().filter(|r| r.converged).count() as f64 / reps.len() as f64,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// Standard error of the mean silhouette over replicates: `silhouettes[r * k + j]` is
+/// replicate r's signature j; each replicate's mean silhouette is one observation.
+fn replicate_spread(silhouettes: &[f64], k: usize, replicates: usize) -> f64 {
+    if replicates < 2 || k == 0 || silhouettes.len() != k * replicates {
+        return 0.0;
+    }
+    let means: Vec<f64> = silhouettes
+        .chunks(k)
+        .map(|c| c.iter().sum::<f64>() / k as f64)
+        .collect();
+    let r = replicates as f64;
+    let mean = means.iter().sum::<f64>() / r;
+    let var = means.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (r - 1.0);
+    (var / r).sqrt()
 }
 
 /// Each signature of a solution explained by the reference: best single match and a

@@ -498,6 +498,7 @@ struct Ctx {
     rank_table: Option<HtmlTable>,
     selected_rank: Option<String>,
     reason: Option<String>,
+    votes: Option<String>,
     candidates: Option<String>,
     comparisons: Option<HtmlTable>,
     signatures: Vec<HtmlSignature>,
@@ -676,6 +677,26 @@ fn text_table(id: &str, t: &Table, sortable: bool) -> HtmlTable {
 fn fmt_opt(x: Option<f64>, decimals: usize) -> String {
     x.map(|v| format!("{v:.decimals$}"))
         .unwrap_or_else(|| "—".into())
+}
+
+/// Every criterion's vote and the ambiguity of the rank selection, in one line.
+fn votes_text(s: &crate::extract::rank::RankSelection) -> String {
+    let show = |v: Option<usize>| v.map_or("none".to_string(), |k| k.to_string());
+    let mut t = format!(
+        "rule {}; votes: stability {}, cophenetic {}, held-out likelihood {}",
+        s.rule.name(),
+        s.votes.stability,
+        show(s.votes.cophenetic),
+        show(s.votes.likelihood)
+    );
+    if s.ambiguous {
+        let ks: Vec<String> = s.plausible.iter().map(|k| k.to_string()).collect();
+        t.push_str(&format!(
+            "; ambiguous: ranks {} are equally plausible by held-out likelihood",
+            ks.join(", ")
+        ));
+    }
+    t
 }
 
 /// Ranks tried: from rank_selection.tsv, else the `min_rank`/`max_rank` parameters.
@@ -898,6 +919,11 @@ fn render_folder(f: &Folder) -> Result<String, ReportError> {
         rank_table: f.ranks.as_ref().map(|t| text_table("rank-table", t, false)),
         selected_rank: f.selected_rank().map(|k| k.to_string()),
         reason: f.extraction().map(|e| e.selection.reason.clone()),
+        // folders written before the votes have stability 0 (no rank is 0)
+        votes: f
+            .extraction()
+            .filter(|e| e.selection.votes.stability > 0)
+            .map(|e| votes_text(&e.selection)),
         candidates: f
             .extraction()
             .map(|e| json_text(&serde_json::json!(e.selection.candidates))),
@@ -1315,6 +1341,39 @@ pub(crate) mod tests {
         };
         roxmltree::Document::parse_with_options(html, opt)
             .unwrap_or_else(|e| panic!("report is not well-formed: {e}"))
+    }
+
+    #[test]
+    fn votes_line_names_every_criterion_and_the_ambiguity() {
+        use crate::extract::rank::{RankSelection, SelectRule, Votes};
+        let mut s = RankSelection {
+            selected: 6,
+            rule: SelectRule::Combined,
+            votes: Votes {
+                stability: 5,
+                cophenetic: None,
+                likelihood: Some(6),
+            },
+            plausible: vec![6],
+            ambiguous: false,
+            likelihood: Vec::new(),
+            candidates: vec![5, 6],
+            comparisons: Vec::new(),
+            fallback: false,
+            reason: String::new(),
+        };
+        assert_eq!(
+            votes_text(&s),
+            "rule combined; votes: stability 5, cophenetic none, held-out likelihood 6"
+        );
+        s.plausible = vec![5, 6];
+        s.ambiguous = true;
+        assert!(
+            votes_text(&s)
+                .ends_with("; ambiguous: ranks 5, 6 are equally plausible by held-out likelihood"),
+            "{}",
+            votes_text(&s)
+        );
     }
 
     #[test]

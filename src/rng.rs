@@ -27,6 +27,9 @@ pub enum Purpose {
     Other = 6,
     /// Sample subsets of the estimated cophenetic correlation (large cohorts).
     Coclustering = 7,
+    /// Binomial thinning of each sample's counts into train and test halves (the
+    /// held-out likelihood of the rank selection).
+    Thinning = 8,
 }
 
 /// The stream for `(seed, purpose, a, b)`, e.g. `a` = rank and `b` = replicate.

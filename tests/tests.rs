@@ -14,6 +14,7 @@ mod packaging;
 mod parquet;
 mod pipelines;
 mod plots;
+mod rank;
 mod report;
 mod scatter;
 mod settings;

@@ -4,6 +4,7 @@ use super::common::{progress_bar, usage};
 use super::folder::Folder;
 use super::nmf::NmfArgs;
 use super::outputs::OutputArgs;
+use super::rank::RankArgs;
 use super::reference::ReferenceArgs;
 use super::scatter::ScatterArgs;
 use clap::Args;
@@ -59,15 +60,8 @@ pub struct ExtractArgs {
     normalize: Normalization,
     #[command(flatten)]
     nmf: NmfArgs,
-    /// Minimum mean stability of a candidate rank, in [0, 1].
-    #[arg(long, default_value_t = 0.8)]
-    stability: f64,
-    /// Minimum per-signature stability of a candidate rank, in [0, 1].
-    #[arg(long, default_value_t = 0.2)]
-    min_stability: f64,
-    /// Significance level of the rank-sum test when stepping down, in (0, 1).
-    #[arg(long, default_value_t = 0.05)]
-    alpha: f64,
+    #[command(flatten)]
+    rank_select: RankArgs,
     #[command(flatten)]
     reference: ReferenceArgs,
 }
@@ -85,11 +79,7 @@ impl ExtractArgs {
             resample: !self.no_resample,
             normalization: self.normalize,
             nmf: self.nmf.settings(),
-            selection: mutasig::extract::rank::RankOptions {
-                min_stability_mean: self.stability,
-                min_stability_min: self.min_stability,
-                alpha: self.alpha,
-            },
+            selection: self.rank_select.options(),
             consensus: Default::default(),
             seed,
         }

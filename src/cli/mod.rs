@@ -15,6 +15,7 @@ mod inspect;
 mod merge;
 mod nmf;
 mod outputs;
+mod rank;
 mod reference;
 mod report;
 mod resume;

@@ -1,13 +1,31 @@
-//! Rank selection from signature stability and per-sample reconstruction errors
-//! (SigProfilerExtractor §4.2, without the wrap-around and "rank 1 never selectable"
-//! bugs).
+//! Rank selection: three criteria ("votes") and a combined rule (docs/methods.md).
 //!
-//! Candidates are the ranks whose mean stability and minimum stability pass the
-//! thresholds. The walk starts at the largest candidate (the reference) and steps down
-//! through the lower candidates while their per-sample errors are not significantly
-//! larger than the reference's (one-sided Wilcoxon rank-sum test). Every lower rank is
-//! compared with the same reference, as the reference tool does, so a chain of small
-//! losses cannot accumulate into a large one. The walk can end at the lowest candidate.
+//! * **Stability** (SigProfilerExtractor §4.2, without the wrap-around and "rank 1
+//!   never selectable" bugs). Candidates are the ranks whose mean stability and minimum
+//!   stability pass the thresholds; both are estimates over replicates, so a rank
+//!   passes when each is within two standard errors of its threshold. The
+//!   walk starts at the largest candidate (the reference) and steps down through the
+//!   lower candidates while their per-sample errors are not significantly larger than
+//!   the reference's (one-sided Wilcoxon rank-sum test). Every lower rank is compared
+//!   with the same reference, so a chain of small losses cannot accumulate into a large
+//!   one. The walk can end at the lowest candidate.
+//! * **Cophenetic** (Brunet et al. 2004): the rank before the largest drop of the
+//!   cophenetic correlation between consecutive ranks (ranks ≥ 2).
+//! * **Likelihood**: each sample's counts are split by binomial thinning into two
+//!   independent halves; exposures of a rank's consensus signatures fitted on one half
+//!   predict the other (multinomial log-likelihood, both ways round). The vote is the
+//!   smallest rank whose total held-out log-likelihood is within one standard error of
+//!   the best rank's (the standard error of the paired per-sample differences): a rank
+//!   that only splits a signature in two predicts no better and is not chosen.
+//!
+//! The **combined** rule (default) takes the stable candidates, finds the best of them
+//! by held-out likelihood and keeps those within one standard error of it as
+//! *plausible*, and selects the largest plausible rank: the largest stable rank, as
+//! SigProfilerExtractor does without its walk-down, but never one that predicts
+//! held-out counts worse than a smaller stable rank beyond the error. When no rank is
+//! stable, every rank is a candidate and the cophenetic vote decides among the
+//! plausible ranks (else the smallest plausible rank). Two or more plausible ranks are
+//! reported as ambiguous. docs/benchmarks-extract.md has the evidence for this order.
 
 use crate::numeric::median;
 use crate::settings::{Interval, SettingsError};
@@ -39,8 +57,56 @@ pub struct RankInput {
     pub stability_mean: f64,
     /// Minimum signature stability.
     pub stability_min: f64,
+    /// Standard error of `stability_mean` over replicates (0 when unknown).
+    pub stability_se: f64,
+    /// Standard error of `stability_min` over replicates (0 when unknown).
+    pub stability_min_se: f64,
     /// Per-sample reconstruction errors (e.g. relative L2), lower is better.
     pub errors: Vec<f64>,
+    /// Cophenetic correlation of the sample co-clustering (NaN when unknown).
+    pub cophenetic: f64,
+    /// Per-sample held-out log-likelihood, higher is better; the same samples in the
+    /// same order for every rank, or empty for every rank (criterion not computed).
+    pub heldout: Vec<f64>,
+}
+
+/// How the rank is chosen (`--select`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SelectRule {
+    /// The largest stable rank within one standard error of the best held-out
+    /// likelihood (cophenetic vote when no rank is stable).
+    #[default]
+    Combined,
+    /// The stability filter and the downward rank-sum walk only.
+    Stability,
+    /// The rank before the largest cophenetic drop only.
+    Cophenetic,
+    /// The smallest rank within one standard error of the best held-out likelihood.
+    Likelihood,
+}
+
+impl SelectRule {
+    /// The rule's name as `--select` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Combined => "combined",
+            Self::Stability => "stability",
+            Self::Cophenetic => "cophenetic",
+            Self::Likelihood => "likelihood",
+        }
+    }
 }
 
 /// Thresholds of the selection (defaults are the reference tool's).
@@ -54,6 +120,9 @@ pub struct RankOptions {
     pub min_stability_min: f64,
     /// Significance level of the one-sided rank-sum test.
     pub alpha: f64,
+    /// The rule that decides (`combined` when absent, as in folders written before it).
+    #[serde(default)]
+    pub select: SelectRule,
 }
 
 impl RankOptions {
@@ -78,6 +147,7 @@ impl Default for RankOptions {
             min_stability_mean: 0.8,
             min_stability_min: 0.2,
             alpha: 0.05,
+            select: SelectRule::Combined,
         }
     }
 }
@@ -101,20 +171,71 @@ pub struct RankComparison {
     pub significantly_worse: bool,
 }
 
+/// What each criterion would select on its own.
+#[derive(
+    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct Votes {
+    /// The stability filter and downward walk (the most stable rank when none passes).
+    pub stability: usize,
+    /// The rank before the largest cophenetic drop; absent with fewer than two ranks ≥ 2
+    /// or when the cophenetic correlation never drops.
+    pub cophenetic: Option<usize>,
+    /// The smallest rank within one standard error of the best held-out likelihood;
+    /// absent when it was not computed.
+    pub likelihood: Option<usize>,
+}
+
+/// One rank's held-out likelihood, compared with the best stable rank's.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct LikelihoodRow {
+    /// The rank.
+    pub k: usize,
+    /// Total held-out log-likelihood over samples (both halves; without the multinomial
+    /// coefficients, which are the same for every rank).
+    pub loglik: f64,
+    /// `loglik` minus the reference rank's (≤ 0 for the reference's competitors).
+    pub difference: f64,
+    /// Standard error of `difference` (paired over samples).
+    pub se: f64,
+}
+
 /// The selected rank and how it was reached, for summary.json.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct RankSelection {
     /// The selected number of signatures.
     pub selected: usize,
+    /// The rule that decided (`--select`).
+    #[serde(default)]
+    pub rule: SelectRule,
+    /// Every criterion's choice.
+    #[serde(default)]
+    pub votes: Votes,
+    /// Stable ranks whose held-out likelihood is within one standard error of the best
+    /// stable rank's, ascending (empty when the likelihood was not computed).
+    #[serde(default)]
+    pub plausible: Vec<usize>,
+    /// True when two or more ranks are plausible: the data do not single out one rank.
+    #[serde(default)]
+    pub ambiguous: bool,
+    /// The held-out likelihood of every rank, ascending (empty when not computed); the
+    /// differences are against the best stable rank (the best rank when none is stable).
+    #[serde(default)]
+    pub likelihood: Vec<LikelihoodRow>,
     /// Ranks that passed the stability filter, ascending.
     pub candidates: Vec<usize>,
     /// The tests of the walk, in the order they were made (descending rank).
     pub comparisons: Vec<RankComparison>,
-    /// True when no rank passed the filter and the most stable rank was taken.
+    /// True when no rank passed the stability filter (the stability vote is then the
+    /// most stable rank, and the combined rule uses every rank as a candidate).
     pub fallback: bool,
     /// Human-readable explanation.
     pub reason: String,
 }
+
+/// Two standard errors: how far below its threshold a mean or minimum stability may lie
+/// and still pass.
+const STABILITY_Z: f64 = 2.0;
 
 /// One-sided Wilcoxon rank-sum (Mann–Whitney U) test of H1: `x` tends to be larger
 /// than `y`. Returns `(U_x, p)`.
@@ -163,38 +284,22 @@ pub fn rank_sum_greater(x: &[f64], y: &[f64]) -> (f64, f64) {
     (u, p.clamp(0.0, 1.0))
 }
 
-/// Selects the number of signatures (see the module docs).
-///
-/// Fallback when no rank passes the stability thresholds: the rank with the highest
-/// mean stability (ties → lower rank), with `fallback = true`.
-pub fn select_rank(inputs: &[RankInput], opts: &RankOptions) -> Result<RankSelection, RankError> {
-    opts.check()?;
-    if inputs.is_empty() {
-        return Err(RankError::Empty);
-    }
-    let mut sorted: Vec<&RankInput> = inputs.iter().collect();
-    sorted.sort_by_key(|r| r.k);
-    for w in sorted.windows(2) {
-        if w[0].k == w[1].k {
-            return Err(RankError::DuplicateRank(w[0].k));
-        }
-    }
-    for r in &sorted {
-        if r.errors.is_empty()
-            || !r.stability_mean.is_finite()
-            || !r.stability_min.is_finite()
-            || r.errors.iter().any(|e| !e.is_finite())
-        {
-            return Err(RankError::InvalidInput(r.k));
-        }
-    }
-    let cands: Vec<&RankInput> = sorted
-        .iter()
-        .copied()
-        .filter(|r| {
-            r.stability_mean >= opts.min_stability_mean && r.stability_min >= opts.min_stability_min
-        })
-        .collect();
+/// The stability vote: the filter and the downward walk.
+struct Walk {
+    selected: usize,
+    candidates: Vec<usize>,
+    comparisons: Vec<RankComparison>,
+    fallback: bool,
+    reason: String,
+}
+
+fn passes(r: &RankInput, opts: &RankOptions) -> bool {
+    r.stability_mean + STABILITY_Z * r.stability_se >= opts.min_stability_mean
+        && r.stability_min + STABILITY_Z * r.stability_min_se >= opts.min_stability_min
+}
+
+fn stability_walk(sorted: &[&RankInput], opts: &RankOptions) -> Walk {
+    let cands: Vec<&RankInput> = sorted.iter().copied().filter(|r| passes(r, opts)).collect();
     let candidates: Vec<usize> = cands.iter().map(|r| r.k).collect();
     if cands.is_empty() {
         let mut best = sorted[0];
@@ -203,17 +308,17 @@ pub fn select_rank(inputs: &[RankInput], opts: &RankOptions) -> Result<RankSelec
                 best = r;
             }
         }
-        return Ok(RankSelection {
+        return Walk {
             selected: best.k,
             candidates,
             comparisons: Vec::new(),
             fallback: true,
             reason: format!(
-                "no rank has mean stability >= {} and minimum stability >= {}; \
-                 selected the most stable rank {} (mean stability {:.3})",
+                "no rank has mean stability >= {} (within two standard errors) and minimum \
+                 stability >= {}; the most stable rank is {} (mean stability {:.3})",
                 opts.min_stability_mean, opts.min_stability_min, best.k, best.stability_mean
             ),
-        });
+        };
     }
     let reference = cands[cands.len() - 1];
     let ref_median = median(&reference.errors);
@@ -240,30 +345,268 @@ pub fn select_rank(inputs: &[RankInput], opts: &RankOptions) -> Result<RankSelec
     }
     let reason = if cands.len() == 1 {
         format!(
-            "rank {} is the only rank passing the stability thresholds (mean >= {}, min >= {})",
+            "rank {} is the only rank passing the stability thresholds (mean >= {} within two \
+             standard errors, min >= {})",
             reference.k, opts.min_stability_mean, opts.min_stability_min
         )
     } else {
         match stop {
             Some(k) => format!(
                 "largest stable rank is {}; lower ranks down to {} have errors not significantly \
-                 larger (one-sided rank-sum p >= {}), rank {} is significantly worse; selected {}",
+                 larger (one-sided rank-sum p >= {}), rank {} is significantly worse; walk ends at {}",
                 reference.k, selected, opts.alpha, k, selected
             ),
             None => format!(
                 "largest stable rank is {}; no lower stable rank has significantly larger errors \
-                 (one-sided rank-sum, alpha {}); selected the lowest stable rank {}",
+                 (one-sided rank-sum, alpha {}); walk ends at the lowest stable rank {}",
                 reference.k, opts.alpha, selected
             ),
         }
     };
-    Ok(RankSelection {
+    Walk {
         selected,
         candidates,
         comparisons,
         fallback: false,
         reason,
+    }
+}
+
+/// The cophenetic vote (Brunet et al. 2004): over the ranks ≥ 2 with a finite
+/// cophenetic correlation, ascending, the rank before the largest drop to the next one
+/// (ties → lower rank). `None` with fewer than two such ranks or no drop at all.
+pub fn cophenetic_vote(ranks: &[(usize, f64)]) -> Option<usize> {
+    let mut pts: Vec<(usize, f64)> = ranks
+        .iter()
+        .copied()
+        .filter(|&(k, c)| k >= 2 && c.is_finite())
+        .collect();
+    pts.sort_by_key(|p| p.0);
+    let mut best: Option<(usize, f64)> = None;
+    for w in pts.windows(2) {
+        let drop = w[0].1 - w[1].1;
+        if drop > 0.0 && best.is_none_or(|b| drop > b.1) {
+            best = Some((w[0].0, drop));
+        }
+    }
+    best.map(|b| b.0)
+}
+
+/// Held-out likelihood of every rank against the best of `pool` (indices into
+/// `sorted`): one row per rank, ascending.
+fn likelihood_rows(sorted: &[&RankInput], pool: &[usize]) -> (usize, Vec<LikelihoodRow>) {
+    let total = |r: &RankInput| r.heldout.iter().sum::<f64>();
+    let mut best = pool[0];
+    for &i in &pool[1..] {
+        if total(sorted[i]) > total(sorted[best]) {
+            best = i;
+        }
+    }
+    let b = sorted[best];
+    let rows = sorted
+        .iter()
+        .map(|r| {
+            let n = r.heldout.len() as f64;
+            let d: Vec<f64> = r
+                .heldout
+                .iter()
+                .zip(&b.heldout)
+                .map(|(x, y)| x - y)
+                .collect();
+            let mean = d.iter().sum::<f64>() / n;
+            let var = if n > 1.0 {
+                d.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)
+            } else {
+                0.0
+            };
+            LikelihoodRow {
+                k: r.k,
+                loglik: total(r),
+                difference: d.iter().sum(),
+                se: (n * var).sqrt(),
+            }
+        })
+        .collect();
+    (best, rows)
+}
+
+/// Whether a rank's held-out likelihood is within one standard error of the best's.
+fn tied(row: &LikelihoodRow) -> bool {
+    row.difference >= -row.se
+}
+
+/// Selects the number of signatures (see the module docs).
+///
+/// When no rank passes the stability thresholds (`fallback = true`), the stability
+/// vote is the rank with the highest mean stability (ties → lower rank) and the
+/// combined rule treats every rank as a candidate.
+pub fn select_rank(inputs: &[RankInput], opts: &RankOptions) -> Result<RankSelection, RankError> {
+    opts.check()?;
+    if inputs.is_empty() {
+        return Err(RankError::Empty);
+    }
+    let mut sorted: Vec<&RankInput> = inputs.iter().collect();
+    sorted.sort_by_key(|r| r.k);
+    for w in sorted.windows(2) {
+        if w[0].k == w[1].k {
+            return Err(RankError::DuplicateRank(w[0].k));
+        }
+    }
+    let n_heldout = sorted[0].heldout.len();
+    for r in &sorted {
+        if r.errors.is_empty()
+            || !r.stability_mean.is_finite()
+            || !r.stability_min.is_finite()
+            || !is_error(r.stability_se)
+            || !is_error(r.stability_min_se)
+            || r.errors.iter().any(|e| !e.is_finite())
+            || r.heldout.len() != n_heldout
+            || r.heldout.iter().any(|e| !e.is_finite())
+        {
+            return Err(RankError::InvalidInput(r.k));
+        }
+    }
+    let walk = stability_walk(&sorted, opts);
+    let coph: Vec<(usize, f64)> = sorted.iter().map(|r| (r.k, r.cophenetic)).collect();
+    let cophenetic = cophenetic_vote(&coph);
+    let all: Vec<usize> = (0..sorted.len()).collect();
+    let stable: Vec<usize> = if walk.fallback {
+        all.clone()
+    } else {
+        all.iter()
+            .copied()
+            .filter(|&i| passes(sorted[i], opts))
+            .collect()
+    };
+    let (likelihood_vote, likelihood, plausible) = if n_heldout == 0 {
+        (None, Vec::new(), Vec::new())
+    } else {
+        let (_, rows_all) = likelihood_rows(&sorted, &all);
+        let vote = rows_all.iter().find(|r| tied(r)).map(|r| r.k);
+        let (_, rows) = likelihood_rows(&sorted, &stable);
+        let plausible: Vec<usize> = stable
+            .iter()
+            .filter(|&&i| tied(&rows[i]))
+            .map(|&i| sorted[i].k)
+            .collect();
+        (vote, rows, plausible)
+    };
+    let votes = Votes {
+        stability: walk.selected,
+        cophenetic,
+        likelihood: likelihood_vote,
+    };
+    let ambiguous = plausible.len() > 1;
+    let (selected, why) = match opts.select {
+        SelectRule::Stability => (walk.selected, format!("stability rule: {}", walk.reason)),
+        SelectRule::Cophenetic => match cophenetic {
+            Some(k) => (
+                k,
+                format!(
+                    "cophenetic rule: rank {k} is the rank before the largest drop of the cophenetic correlation"
+                ),
+            ),
+            None => (
+                walk.selected,
+                format!(
+                    "cophenetic rule: the cophenetic correlation never drops between ranks >= 2; \
+                     fell back to the stability rule: {}",
+                    walk.reason
+                ),
+            ),
+        },
+        SelectRule::Likelihood => match likelihood_vote {
+            Some(k) => (
+                k,
+                format!(
+                    "likelihood rule: rank {k} is the smallest rank whose held-out log-likelihood \
+                     is within one standard error of the best rank's"
+                ),
+            ),
+            None => (
+                walk.selected,
+                format!(
+                    "likelihood rule: no held-out likelihood was computed; fell back to the \
+                     stability rule: {}",
+                    walk.reason
+                ),
+            ),
+        },
+        SelectRule::Combined => combined(&walk, cophenetic, &plausible),
+    };
+    let mut reason = why;
+    if ambiguous {
+        reason.push_str(&format!(
+            "; ambiguous: ranks {} are all plausible (held-out likelihood within one standard \
+             error of the best stable rank's)",
+            join(&plausible)
+        ));
+    }
+    Ok(RankSelection {
+        selected,
+        rule: opts.select,
+        votes,
+        plausible,
+        ambiguous,
+        likelihood,
+        candidates: walk.candidates,
+        comparisons: walk.comparisons,
+        fallback: walk.fallback,
+        reason,
     })
+}
+
+/// A standard error: finite and not negative.
+fn is_error(x: f64) -> bool {
+    x.is_finite() && x >= 0.0
+}
+
+fn join(ks: &[usize]) -> String {
+    ks.iter()
+        .map(|k| k.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn combined(walk: &Walk, cophenetic: Option<usize>, plausible: &[usize]) -> (usize, String) {
+    let (Some(&smallest), Some(&largest)) = (plausible.first(), plausible.last()) else {
+        return (
+            walk.selected,
+            format!(
+                "combined rule without held-out likelihood (not computed): {}",
+                walk.reason
+            ),
+        );
+    };
+    let coph = cophenetic.map_or("none".to_string(), |c| c.to_string());
+    if walk.fallback {
+        let (k, how) = match cophenetic {
+            Some(c) if plausible.contains(&c) => (c, "the cophenetic vote".to_string()),
+            _ => (
+                smallest,
+                format!("the smallest (cophenetic vote {coph} is not plausible)"),
+            ),
+        };
+        return (
+            k,
+            format!(
+                "combined rule: no rank passes the stability thresholds; by held-out likelihood \
+                 ranks {} are plausible (within one standard error of the best); selected {k}, \
+                 {how}",
+                join(plausible)
+            ),
+        );
+    }
+    (
+        largest,
+        format!(
+            "combined rule: stable ranks {}; of these, ranks {} predict held-out counts within \
+             one standard error of the best; selected the largest, {largest} (cophenetic vote \
+             {coph})",
+            join(&walk.candidates),
+            join(plausible)
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -313,7 +656,11 @@ mod tests {
             k,
             stability_mean: mean,
             stability_min: min,
+            stability_se: 0.0,
+            stability_min_se: 0.0,
             errors,
+            cophenetic: f64::NAN,
+            heldout: Vec::new(),
         }
     }
 
@@ -437,5 +784,167 @@ mod tests {
                 Err(RankError::Settings(_))
             ));
         }
+    }
+
+    /// A rank with per-sample held-out log-likelihoods `heldout` and cophenetic `coph`.
+    fn lik(k: usize, stable: bool, heldout: Vec<f64>, coph: f64) -> RankInput {
+        let (mean, min) = if stable { (0.95, 0.7) } else { (0.6, 0.05) };
+        RankInput {
+            cophenetic: coph,
+            heldout,
+            ..input(k, mean, min, 0.2)
+        }
+    }
+
+    /// 60 samples: a level per sample plus zero-mean jitter of size `noise`.
+    fn samples(level: f64, noise: f64, phase: usize) -> Vec<f64> {
+        (0..60)
+            .map(|i| level - (i % 5) as f64 + noise * (((i * 37 + phase) % 11) as f64 - 5.0))
+            .collect()
+    }
+
+    #[test]
+    fn cophenetic_vote_is_the_rank_before_the_largest_drop() {
+        let c = [(1, 1.0), (2, 0.99), (3, 0.98), (4, 0.80), (5, 0.79)];
+        assert_eq!(cophenetic_vote(&c), Some(3));
+        // rank 1 and NaN are ignored; ties go to the lower rank
+        let c = [
+            (1, 0.2),
+            (2, 1.0),
+            (3, 0.75),
+            (4, f64::NAN),
+            (5, 0.5),
+            (6, 0.25),
+        ];
+        assert_eq!(cophenetic_vote(&c), Some(2));
+        // no drop, or a single rank >= 2: no vote
+        assert_eq!(cophenetic_vote(&[(2, 0.8), (3, 0.9)]), None);
+        assert_eq!(cophenetic_vote(&[(1, 1.0), (2, 0.5)]), None);
+    }
+
+    #[test]
+    fn a_rank_that_halves_the_deviance_is_chosen() {
+        // rank 2 predicts the held-out half far better than rank 1; rank 3 adds nothing
+        let ranks = vec![
+            lik(1, true, samples(-200.0, 1.0, 0), 1.0),
+            lik(2, true, samples(-100.0, 1.0, 3), 0.99),
+            lik(3, true, samples(-140.0, 1.0, 5), 0.98),
+        ];
+        for rule in [SelectRule::Combined, SelectRule::Likelihood] {
+            let opts = RankOptions {
+                select: rule,
+                ..RankOptions::default()
+            };
+            let s = select_rank(&ranks, &opts).unwrap();
+            assert_eq!(s.selected, 2, "{rule:?}: {}", s.reason);
+            assert_eq!(s.plausible, vec![2]);
+            assert!(!s.ambiguous);
+            assert_eq!(s.rule, rule);
+        }
+        let s = select_rank(&ranks, &RankOptions::default()).unwrap();
+        assert_eq!(s.votes.likelihood, Some(2));
+        assert_eq!(s.likelihood.len(), 3);
+        assert_eq!(s.likelihood[1].difference, 0.0);
+        assert!(s.likelihood[0].difference < -5000.0);
+        assert!(s.likelihood[0].se > 0.0);
+        // the walk alone cannot see it: every rank has the same relative errors
+        assert_eq!(s.votes.stability, 1);
+        let stab = RankOptions {
+            select: SelectRule::Stability,
+            ..RankOptions::default()
+        };
+        assert_eq!(select_rank(&ranks, &stab).unwrap().selected, 1);
+    }
+
+    #[test]
+    fn a_rank_that_adds_a_split_duplicate_is_not_chosen() {
+        // rank 3 splits one of rank 2's signatures: it predicts no better (zero-mean
+        // differences) and its halves are unstable
+        let ranks = vec![
+            lik(1, true, samples(-200.0, 1.0, 0), 1.0),
+            lik(2, true, samples(-100.0, 1.0, 3), 0.99),
+            lik(3, false, samples(-100.0, 1.0, 7), 0.90),
+        ];
+        let s = select_rank(&ranks, &RankOptions::default()).unwrap();
+        assert_eq!(s.selected, 2, "{}", s.reason);
+        assert_eq!(s.votes.likelihood, Some(2));
+        assert_eq!(s.plausible, vec![2]);
+        // the likelihood alone does not take it either, even if it looked stable
+        let mut stable = ranks.clone();
+        stable[2] = lik(3, true, samples(-100.0, 1.0, 7), 0.90);
+        let opts = RankOptions {
+            select: SelectRule::Likelihood,
+            ..RankOptions::default()
+        };
+        let s = select_rank(&stable, &opts).unwrap();
+        assert_eq!(s.selected, 2, "{}", s.reason);
+        // combined takes the largest stable, plausible rank but says it is ambiguous
+        let s = select_rank(&stable, &RankOptions::default()).unwrap();
+        assert_eq!(s.selected, 3);
+        assert!(s.ambiguous);
+        assert_eq!(s.plausible, vec![2, 3]);
+        assert!(s.reason.contains("ambiguous"), "{}", s.reason);
+    }
+
+    #[test]
+    fn cophenetic_decides_when_no_rank_is_stable() {
+        let ranks = vec![
+            lik(1, false, samples(-200.0, 1.0, 0), 1.0),
+            lik(2, false, samples(-100.0, 1.0, 3), 0.99),
+            lik(3, false, samples(-100.0, 1.0, 7), 0.98),
+            lik(4, false, samples(-100.0, 1.0, 9), 0.70),
+        ];
+        let s = select_rank(&ranks, &RankOptions::default()).unwrap();
+        assert!(s.fallback);
+        assert_eq!(s.votes.cophenetic, Some(3));
+        assert_eq!(s.plausible, vec![2, 3, 4]);
+        assert_eq!(s.selected, 3, "{}", s.reason);
+        let opts = RankOptions {
+            select: SelectRule::Cophenetic,
+            ..RankOptions::default()
+        };
+        assert_eq!(select_rank(&ranks, &opts).unwrap().selected, 3);
+        // without a cophenetic vote: the smallest plausible rank
+        let flat: Vec<RankInput> = ranks
+            .iter()
+            .map(|r| RankInput {
+                cophenetic: f64::NAN,
+                ..r.clone()
+            })
+            .collect();
+        let s = select_rank(&flat, &RankOptions::default()).unwrap();
+        assert_eq!(s.selected, 2, "{}", s.reason);
+        // and the cophenetic rule falls back to the stability rule
+        assert_eq!(
+            select_rank(&flat, &opts).unwrap().selected,
+            s.votes.stability
+        );
+    }
+
+    #[test]
+    fn stability_is_compared_within_its_error() {
+        let mut r = input(2, 0.75, 0.15, 0.2);
+        let opts = RankOptions::default();
+        assert!(!passes(&r, &opts));
+        r.stability_se = 0.03;
+        assert!(!passes(&r, &opts), "the minimum still fails");
+        r.stability_min_se = 0.03;
+        assert!(passes(&r, &opts));
+        r.stability_se = 0.02;
+        assert!(!passes(&r, &opts));
+        // held-out likelihoods of different lengths, or a bad error, are refused
+        let a = lik(1, true, samples(-1.0, 0.0, 0), 1.0);
+        let mut b = lik(2, true, samples(-1.0, 0.0, 0), 1.0);
+        b.heldout.pop();
+        assert!(matches!(
+            select_rank(&[a.clone(), b], &opts),
+            Err(RankError::InvalidInput(2))
+        ));
+        let mut c = lik(2, true, samples(-1.0, 0.0, 0), 1.0);
+        c.stability_se = f64::NAN;
+        assert!(matches!(
+            select_rank(&[a, c], &opts),
+            Err(RankError::InvalidInput(2))
+        ));
     }
 }

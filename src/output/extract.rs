@@ -119,14 +119,20 @@ pub fn rank_table(ex: &Extraction) -> String {
         "rank",
         "stability_mean",
         "stability_min",
+        "stability_se",
+        "stability_min_se",
         "cophenetic",
         "dispersion",
         "pac",
         "reconstruction_error",
         "median_sample_error",
         "mean_cosine",
+        "heldout_loglik",
+        "heldout_difference",
+        "heldout_se",
         "p_value",
         "candidate",
+        "plausible",
         "selected",
     ]);
     for r in &ex.ranks {
@@ -137,18 +143,28 @@ pub fn rank_table(ex: &Extraction) -> String {
             .find(|c| c.k == r.k)
             .map(|c| format!("{:.3e}", c.p_value))
             .unwrap_or_else(|| "NA".into());
+        let lik = ex.selection.likelihood.iter().find(|l| l.k == r.k);
+        let num = |f: fn(&crate::extract::rank::LikelihoodRow) -> f64, d: usize| {
+            lik.map_or_else(|| "NA".to_string(), |l| fmt_float(f(l), d))
+        };
         t.row_str(&[
             r.k.to_string(),
             fmt_float(r.stability_mean, 4),
             fmt_float(r.stability_min, 4),
+            fmt_float(r.stability_se, 4),
+            fmt_float(r.stability_min_se, 4),
             fmt_float(r.coclustering.cophenetic, 4),
             fmt_float(r.coclustering.dispersion, 4),
             fmt_float(r.coclustering.pac, 4),
             fmt_float(r.reconstruction_error, 6),
             fmt_float(median(&r.sample_errors), 6),
             fmt_float(r.mean_cosine, 6),
+            num(|l| l.loglik, 2),
+            num(|l| l.difference, 2),
+            num(|l| l.se, 2),
             p,
             ex.selection.candidates.contains(&r.k).to_string(),
+            ex.selection.plausible.contains(&r.k).to_string(),
             (r.k == ex.selection.selected).to_string(),
         ]);
     }
@@ -309,6 +325,8 @@ pub fn write_outputs(
                 rank: r.k,
                 stability_mean: r.stability_mean,
                 stability_min: r.stability_min,
+                stability_se: r.stability_se,
+                stability_min_se: r.stability_min_se,
                 cophenetic: r.coclustering.cophenetic,
                 dispersion: r.coclustering.dispersion,
                 pac: r.coclustering.pac,

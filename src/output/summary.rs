@@ -141,6 +141,14 @@ pub struct RankSummary {
     pub stability_mean: f64,
     /// Smallest per-signature silhouette.
     pub stability_min: f64,
+    /// Standard error of `stability_mean` over replicates (0 in folders written before
+    /// it was computed).
+    #[serde(default)]
+    pub stability_se: f64,
+    /// Standard error of `stability_min` over replicates (0 in folders written before it
+    /// was computed).
+    #[serde(default)]
+    pub stability_min_se: f64,
     /// Cophenetic correlation of the sample co-clustering.
     pub cophenetic: f64,
     /// Dispersion of the consensus matrix.
