@@ -117,6 +117,78 @@ fn parts_of_ranks_and_uneven_replicate_chunks_merge_into_the_single_run() {
     assert!(!out.exists());
 }
 
+/// `merge` also takes finished folders: one `extract --keep-parts` run per rank, merged,
+/// gives the single run's folder (but for `run`), and a folder without parts is refused.
+#[test]
+fn per_rank_folders_with_kept_parts_merge_into_the_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ex = example();
+    let ex = ex.to_str().unwrap();
+    let single = d.join("single");
+    let mut args = vec!["-q", "extract", ex, "-o", single.to_str().unwrap()];
+    args.extend_from_slice(&SETTINGS);
+    run_ok(&args);
+    let mut folders = Vec::new();
+    for k in ["1", "2", "3"] {
+        let out = d.join(format!("k{k}")).to_str().unwrap().to_string();
+        let args = [
+            "-q",
+            "extract",
+            ex,
+            "-o",
+            &out,
+            "--min-rank",
+            k,
+            "--max-rank",
+            k,
+            "--replicates",
+            "5",
+            "--seed",
+            "7",
+            "--keep-parts",
+            "--no-plots",
+        ];
+        run_ok(&args);
+        assert!(
+            Path::new(&out)
+                .join(format!("parts/rank{k}.part"))
+                .is_file()
+        );
+        folders.push(out);
+    }
+    let merged = d.join("merged");
+    run_ok(&merge_args(ex, &folders, merged.to_str().unwrap()));
+    let (a, b) = (all_files(&single), all_files(&merged));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        if name == "summary.json" {
+            let mut x: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            let mut y: serde_json::Value = serde_json::from_slice(&b[name]).unwrap();
+            x.as_object_mut().unwrap().remove("run");
+            y.as_object_mut().unwrap().remove("run");
+            assert_eq!(x, y);
+        } else if name != ".mutasig-manifest" {
+            assert!(
+                bytes == &b[name],
+                "{name} differs between extract and merge"
+            );
+        }
+    }
+    // a finished folder without kept parts
+    let out = d.join("none");
+    let err = data_error(
+        &merge_args(
+            ex,
+            &[single.to_str().unwrap().to_string()],
+            out.to_str().unwrap(),
+        ),
+        None,
+    );
+    assert!(err.contains("--keep-parts"), "{err}");
+    assert!(!out.exists());
+}
+
 #[test]
 fn merge_refuses_overlaps_other_seeds_and_other_inputs() {
     let dir = tempfile::tempdir().unwrap();

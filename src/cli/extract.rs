@@ -34,6 +34,10 @@ pub struct ExtractArgs {
     /// input and settings left there; the work area is removed once the folder is written.
     #[arg(long, conflicts_with = "partial_out")]
     resume: bool,
+    /// Keep every rank's raw factorizations in the folder (parts/rank{K}.part), so that
+    /// `mutasig merge` can join this folder with others (e.g. one folder per rank).
+    #[arg(long, conflicts_with = "partial_out")]
+    keep_parts: bool,
     /// Also write the exposures as a Parquet long table (exposures.parquet).
     #[arg(long, value_enum, default_value = "tsv")]
     format: TableFormat,
@@ -114,7 +118,7 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
         cfg.replicates
     ));
     let work = WorkArea::of(path);
-    let ex = if a.resume {
+    let ex = if a.resume || a.keep_parts {
         let input = (a.input.as_str(), text.sha256.as_str());
         super::resume::extraction(&cat, input, &cfg, &work, &bar)?
     } else {
@@ -126,8 +130,14 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
         })?
     };
     bar.finish_and_clear();
+    if a.keep_parts {
+        for r in &ex.ranks {
+            let bytes = std::fs::read(work.part(r.k))?;
+            folder.add(&format!("parts/rank{}.part", r.k), &bytes)?;
+        }
+    }
     folder.write(ex, (&cat, &text.sha256, &cfg), groups.as_ref(), start)?;
-    if a.resume {
+    if a.resume || a.keep_parts {
         work.remove()?;
     }
     Ok(())

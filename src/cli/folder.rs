@@ -48,6 +48,11 @@ impl Folder<'_> {
 
     /// Writes the tables, summary, figures and report of `ex` (settings `cfg`, input
     /// checksum `sha256`) and commits the folder.
+    /// Adds a file to the staged folder before [`Folder::write`] commits it.
+    pub fn add(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        Ok(self.out.write(name, bytes)?)
+    }
+
     pub fn write(
         self,
         mut ex: Extraction,

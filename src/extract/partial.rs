@@ -418,7 +418,19 @@ pub fn gather(
     let Some((first, p0)) = parts.first() else {
         return Err(PartialError::NoParts);
     };
-    let settings0 = serde_json::to_value(&p0.header.settings).expect("settings serialize");
+    // the rank range may differ between parts (one `extract --keep-parts` folder per
+    // rank): every factorization depends on (seed, rank, replicate) only, and the merged
+    // run spans the parts' ranks together
+    let comparable = |c: &ExtractConfig| {
+        let mut v = serde_json::to_value(c).expect("settings serialize");
+        if let Some(o) = v.as_object_mut() {
+            o.remove("min_rank");
+            o.remove("max_rank");
+        }
+        v
+    };
+    let settings0 = comparable(&p0.header.settings);
+    let mut cfg = p0.header.settings.clone();
     for (file, p) in &parts {
         let h = &p.header;
         if h.mutasig != crate::VERSION {
@@ -436,7 +448,7 @@ pub fn gather(
                 actual: input_sha256.to_string(),
             });
         }
-        let settings = serde_json::to_value(&h.settings).expect("settings serialize");
+        let settings = comparable(&h.settings);
         if let Some(what) = difference(&settings0, &settings) {
             return Err(PartialError::Mismatch {
                 a: first.clone(),
@@ -444,8 +456,9 @@ pub fn gather(
                 what,
             });
         }
+        cfg.min_rank = cfg.min_rank.min(h.settings.min_rank);
+        cfg.max_rank = cfg.max_rank.max(h.settings.max_rank);
     }
-    let cfg = p0.header.settings.clone();
     let prepared = super::prepare(input, &cfg)?;
     let (lo, hi) = (prepared.ranks[0], *prepared.ranks.last().expect("a rank"));
     let mut slots: Vec<Vec<Option<(usize, Replicate)>>> =
