@@ -875,3 +875,48 @@ fn breast21_default_assign_finds_sbs3_in_brca_carriers_and_no_artefacts() {
         .expect("cohort set listed");
     assert!(set.iter().any(|s| s == "SBS3"), "{set:?}");
 }
+
+/// Issue #12: the cohort-aware refit, its bootstrap and `--include-artefacts` give the
+/// same bytes with 1 and 2 threads; artefacts are left out by default and kept with the
+/// flag.
+#[test]
+fn assign_is_byte_identical_across_thread_counts_with_and_without_artefacts() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = example();
+    for extra in [&[][..], &["--include-artefacts"][..]] {
+        let mut results = Vec::new();
+        for t in ["1", "2"] {
+            let out = dir.path().join(format!("a{}t{t}", extra.len()));
+            let mut args = vec![
+                "--threads",
+                t,
+                "assign",
+                e.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                "--bootstrap",
+                "10",
+                "--no-plots",
+            ];
+            args.extend_from_slice(extra);
+            run_ok(&args);
+            results.push(all_files(&out));
+        }
+        for (name, bytes) in &results[0] {
+            if name == "summary.json" {
+                let parse = |b: &[u8]| {
+                    let mut v: serde_json::Value = serde_json::from_slice(b).unwrap();
+                    v.as_object_mut().unwrap().remove("run");
+                    v
+                };
+                let (a, b) = (parse(bytes), parse(&results[1][name]));
+                assert_eq!(a, b);
+                let excluded = a["parameters"]["excluded_artefacts"].as_array().unwrap();
+                assert_eq!(excluded.is_empty(), !extra.is_empty(), "{excluded:?}");
+                assert!(a["cohort_signatures"].as_array().unwrap().len() >= 2);
+            } else if name != ".mutasig-manifest" {
+                assert!(bytes == &results[1][name], "{name} differs, {extra:?}");
+            }
+        }
+    }
+}
