@@ -5,8 +5,10 @@
 
 pub mod catalogue;
 pub mod context;
+pub mod fasta;
 pub mod groups;
 pub mod inspect;
 pub mod reference;
 pub mod table;
+pub mod vcf;
 pub mod written;
