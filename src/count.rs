@@ -1,5 +1,5 @@
-//! `count`: variant calls (VCF) and a reference genome into SBS96, DBS78 and ID83
-//! catalogues.
+//! `count`: variant calls (VCF, MAF, plain text) and a reference genome into SBS96,
+//! SBS1536, DBS78 and ID83 catalogues.
 //!
 //! The pipeline: every input is read (in parallel, [`crate::read::vcf`]), its contig names
 //! matched to the FASTA's ([`resolve_contig`]), then one contig of the reference at a time
@@ -276,6 +276,9 @@ pub struct Counted {
     pub samples: Vec<String>,
     /// SBS96 counts, one vector of 96 per sample.
     pub sbs96: Vec<Vec<u64>>,
+    /// SBS1536 counts (two bases either side), one vector of 1536 per sample; an SBS
+    /// within two bases of a contig end or of an `N` is in SBS96 only.
+    pub sbs1536: Vec<Vec<u64>>,
     /// DBS78 counts, one vector of 78 per sample.
     pub dbs78: Vec<Vec<u64>>,
     /// ID83 counts, one vector of 83 per sample.
@@ -302,17 +305,6 @@ pub fn resolve_contig(name: &str, index: &HashMap<String, usize>) -> Option<usiz
         candidates.extend(["M", "MT", "chrM", "chrMT"].map(String::from));
     }
     candidates.iter().find_map(|c| index.get(c).copied())
-}
-
-/// One call placed on a FASTA contig.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Placed {
-    sample: u32,
-    pos: u64,
-    reference: Box<[u8]>,
-    alt: Box<[u8]>,
-    file: u32,
-    record: u64,
 }
 
 /// Counts the catalogues of `settings` (the settings are checked first).
@@ -344,8 +336,10 @@ pub fn count(settings: &CountSettings) -> Result<Counted, crate::Error> {
         .map(|(i, (n, _))| (n.clone(), i))
         .collect();
     let mut renamed = std::collections::BTreeSet::new();
-    let mut buckets: Vec<Vec<Placed>> = vec![Vec::new(); fasta.contigs().len()];
-    for (f, calls) in read.into_iter().enumerate() {
+    // every call of every input in one vector, renumbered to FASTA contigs and catalogue
+    // columns in place (the memory of `count` is this vector)
+    let mut all: Vec<Call> = Vec::new();
+    for (f, mut calls) in read.into_iter().enumerate() {
         let local: Vec<u32> = calls
             .samples
             .iter()
@@ -367,21 +361,33 @@ pub fn count(settings: &CountSettings) -> Result<Counted, crate::Error> {
         for c in &calls.contigs {
             contig_of.push(resolve_contig(c, &contig_index));
         }
-        for call in calls.calls {
-            let Some(ci) = contig_of[call.contig as usize] else {
-                let contig = calls.contigs[call.contig as usize].clone();
+        let mut used = vec![false; calls.contigs.len()];
+        for call in calls.calls.iter_mut() {
+            let written = call.contig as usize;
+            let Some(ci) = contig_of[written] else {
+                let contig = calls.contigs[written].clone();
                 return Err(missing_contig(&calls.file, call.record, contig, &fasta).into());
             };
-            let fasta_name = &fasta.contigs()[ci].0;
-            let written = &calls.contigs[call.contig as usize];
-            if fasta_name != written {
+            used[written] = true;
+            call.contig = ci as u32;
+            call.sample = local[call.sample as usize];
+            call.file = f as u32;
+        }
+        for (w, ci) in contig_of.iter().enumerate() {
+            if let Some(ci) = ci
+                && used[w]
+                && fasta.contigs()[*ci].0 != calls.contigs[w]
+            {
                 renamed.insert(ContigRename {
-                    from: written.clone(),
-                    to: fasta_name.clone(),
+                    from: calls.contigs[w].clone(),
+                    to: fasta.contigs()[*ci].0.clone(),
                 });
             }
-            let sample = local[call.sample as usize];
-            buckets[ci].push(place(call, sample, f as u32));
+        }
+        if all.is_empty() {
+            all = std::mem::take(&mut calls.calls);
+        } else {
+            all.append(&mut calls.calls);
         }
     }
 
@@ -397,24 +403,22 @@ pub fn count(settings: &CountSettings) -> Result<Counted, crate::Error> {
 
     let n = samples.len();
     let mut sbs96 = vec![vec![0u64; 96]; n];
+    let mut sbs1536 = vec![vec![0u64; 1536]; n];
     let mut dbs78 = vec![vec![0u64; 78]; n];
     let mut id83 = vec![vec![0u64; 83]; n];
     let files: Vec<&str> = settings.inputs.iter().map(|s| s.as_str()).collect();
-    for (ci, mut bucket) in buckets.into_iter().enumerate() {
-        if bucket.is_empty() {
-            continue;
-        }
-        if let Some(regions) = &regions {
-            let inside = &regions[ci];
-            bucket.retain(|p| {
-                let keep = in_regions(inside, p.pos - 1);
-                if !keep {
-                    stats[p.sample as usize].outside_bed += 1;
-                }
-                keep
-            });
-        }
-        bucket.par_sort_unstable();
+    if let Some(regions) = &regions {
+        all.retain(|c| {
+            let keep = in_regions(&regions[c.contig as usize], c.pos - 1);
+            if !keep {
+                stats[c.sample as usize].outside_bed += 1;
+            }
+            keep
+        });
+    }
+    all.par_sort_unstable();
+    for bucket in all.chunk_by(|a, b| a.contig == b.contig) {
+        let ci = bucket[0].contig as usize;
         let seq = fasta.load(ci)?;
         let name = fasta.contigs()[ci].0.clone();
         let ctx = ContigCtx {
@@ -423,13 +427,14 @@ pub fn count(settings: &CountSettings) -> Result<Counted, crate::Error> {
             fasta: fasta.shown(),
             files: &files,
         };
-        let per_sample: Vec<&[Placed]> = bucket.chunk_by(|a, b| a.sample == b.sample).collect();
+        let per_sample: Vec<&[Call]> = bucket.chunk_by(|a, b| a.sample == b.sample).collect();
         let partial: Vec<Result<Tally, CountError>> =
             per_sample.par_iter().map(|calls| ctx.tally(calls)).collect();
         for (calls, t) in per_sample.iter().zip(partial) {
             let t = t?;
             let s = calls[0].sample as usize;
             add_into(&mut sbs96[s], &t.sbs96);
+            add_into(&mut sbs1536[s], &t.sbs1536);
             add_into(&mut dbs78[s], &t.dbs78);
             add_into(&mut id83[s], &t.id83);
             stats[s].add(&t.stats);
@@ -458,6 +463,7 @@ pub fn count(settings: &CountSettings) -> Result<Counted, crate::Error> {
     Ok(Counted {
         samples,
         sbs96,
+        sbs1536,
         dbs78,
         id83,
         stats,
@@ -465,17 +471,6 @@ pub fn count(settings: &CountSettings) -> Result<Counted, crate::Error> {
         bed_bases,
         warnings,
     })
-}
-
-fn place(c: Call, sample: u32, file: u32) -> Placed {
-    Placed {
-        sample,
-        pos: c.pos,
-        reference: c.reference,
-        alt: c.alt,
-        file,
-        record: c.record,
-    }
 }
 
 fn missing_contig(file: &str, record: u64, contig: String, fasta: &Fasta) -> CountError {
@@ -507,6 +502,7 @@ fn add_into(total: &mut [u64], part: &[u64]) {
 /// Counts of one sample on one contig.
 struct Tally {
     sbs96: Vec<u64>,
+    sbs1536: Vec<u64>,
     dbs78: Vec<u64>,
     id83: Vec<u64>,
     stats: SampleStats,
@@ -558,16 +554,17 @@ fn event(pos0: u64, reference: &[u8], alt: &[u8]) -> Event {
 
 impl ContigCtx<'_> {
     /// Counts one sample's calls on this contig (sorted by position, duplicates adjacent).
-    fn tally(&self, calls: &[Placed]) -> Result<Tally, CountError> {
+    fn tally(&self, calls: &[Call]) -> Result<Tally, CountError> {
         let mut t = Tally {
             sbs96: vec![0; 96],
+            sbs1536: vec![0; 1536],
             dbs78: vec![0; 78],
             id83: vec![0; 83],
             stats: SampleStats::default(),
         };
         let seq = self.seq;
         let mut snvs: Vec<(u64, u8)> = Vec::new();
-        let mut previous: Option<&Placed> = None;
+        let mut previous: Option<&Call> = None;
         for c in calls {
             if previous.is_some_and(|p| {
                 p.pos == c.pos && p.reference == c.reference && p.alt == c.alt
@@ -649,6 +646,12 @@ impl ContigCtx<'_> {
                         Some(c) => {
                             t.sbs96[c] += 1;
                             t.stats.sbs += 1;
+                            if p >= 2 && p + 2 < seq.len() {
+                                let five = [seq[p - 2], seq[p - 1], seq[p], seq[p + 1], seq[p + 2]];
+                                if let Some(c) = sbs::sbs1536_channel(five, snvs[i].1) {
+                                    t.sbs1536[c] += 1;
+                                }
+                            }
                         }
                         None => t.stats.ambiguous += 1,
                     }

@@ -8,6 +8,7 @@ pub mod context;
 pub mod fasta;
 pub mod groups;
 pub mod inspect;
+pub mod maf;
 pub mod reference;
 pub mod table;
 pub mod vcf;

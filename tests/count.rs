@@ -252,3 +252,94 @@ fn bad_inputs_are_refused_on_one_line_and_nothing_is_written() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--min-vaf"));
 }
+
+#[test]
+fn maf_and_plain_text_layouts_give_the_same_catalogues() {
+    let d = tempfile::tempdir().unwrap();
+    let fa = data("ref.fa");
+    let (maf, txt) = (d.path().join("maf"), d.path().join("txt"));
+    for (input, out) in [(data("calls.maf"), &maf), (data("calls.txt"), &txt)] {
+        run_ok(&["count", &input, "--fasta", &fa, "-o", out.to_str().unwrap()]);
+    }
+    for f in ["SBS96.tsv", "SBS1536.tsv", "DBS78.tsv", "ID83.tsv", "count_summary.tsv"] {
+        assert_eq!(
+            std::fs::read_to_string(maf.join(f)).unwrap(),
+            std::fs::read_to_string(txt.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        cells(&maf.join("ID83.tsv")),
+        expect(&[("1:Del:T:3", "T1", 1), ("1:Ins:T:0", "T1", 1)])
+    );
+    assert_eq!(cells(&maf.join("DBS78.tsv")), expect(&[("TT>AA", "T2", 1)]));
+    assert_eq!(
+        cells(&maf.join("SBS96.tsv")),
+        expect(&[("A[C>T]A", "T1", 1), ("A[C>A]G", "T2", 1)])
+    );
+    let summary = std::fs::read_to_string(maf.join("count_summary.tsv")).unwrap();
+    assert_eq!(
+        summary.lines().nth(1).unwrap(),
+        "T1\t4\t1\t0\t2\t0\t0\t0\t0\t0\t1\t0\t0\t0"
+    );
+    let o = d.path().join("o");
+    let err = data_error(
+        &["count", &data("nocols.maf"), "--fasta", &fa, "-o", o.to_str().unwrap()],
+        None,
+    );
+    assert!(err.contains("nocols.maf") && err.contains("Tumor_Seq_Allele2"), "{err}");
+    assert!(!o.exists());
+}
+
+#[test]
+fn sbs1536_holds_two_bases_either_side() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("cat");
+    count_into(&out, &[]);
+    assert_eq!(
+        cells(&out.join("SBS1536.tsv")),
+        expect(&[
+            ("AA[C>T]AG", "T1", 1), // chr1:4
+            ("TA[C>T]TG", "T1", 1), // chr1:6, CAGTA read on the other strand
+            ("TT[T>G]TT", "T1", 1), // chr1:58
+            ("TT[T>A]TT", "T1", 1),
+            ("AA[C>T]AG", "T2", 1),
+            ("CC[T>A]TG", "T3", 1),
+            // 2:2 is the second base of chr2: in SBS96 only
+        ])
+    );
+}
+
+#[test]
+fn bcf_gives_what_the_same_vcf_gives() {
+    use noodles::vcf::variant::io::Write as _;
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("t1.vcf")).unwrap();
+    // BCF needs every contig in the header
+    let text = text.replacen(
+        "##FORMAT",
+        "##contig=<ID=chr1,length=80>\n##contig=<ID=2,length=20>\n##FORMAT",
+        1,
+    );
+    let mut reader = noodles::vcf::io::Reader::new(text.as_bytes());
+    let header = reader.read_header().unwrap();
+    let bcf = d.path().join("t1.bcf");
+    let mut writer = noodles::bcf::io::Writer::new(std::fs::File::create(&bcf).unwrap());
+    writer.write_header(&header).unwrap();
+    for r in reader.record_bufs(&header) {
+        writer.write_variant_record(&header, &r.unwrap()).unwrap();
+    }
+    writer.try_finish().unwrap();
+    drop(writer);
+    let fa = data("ref.fa");
+    let (a, b) = (d.path().join("vcf"), d.path().join("bcf"));
+    run_ok(&["count", &data("t1.vcf"), "--fasta", &fa, "-o", a.to_str().unwrap()]);
+    run_ok(&["count", bcf.to_str().unwrap(), "--fasta", &fa, "-o", b.to_str().unwrap()]);
+    for f in ["SBS96.tsv", "DBS78.tsv", "ID83.tsv", "count_summary.tsv"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}

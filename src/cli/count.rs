@@ -16,15 +16,16 @@ enum SampleSource {
 
 #[derive(Args, Debug)]
 pub struct CountArgs {
-    /// VCF files (plain, gzip or bgzip); `-` reads standard input. Samples of the same
-    /// name in several files are one column.
+    /// VCF or BCF files (plain, gzip or bgzip), MAF files, or text files of `sample, chrom,
+    /// pos, ref, alt`; `-` reads standard input. Samples of the same name in several
+    /// files are one column.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
     /// Reference FASTA the calls were made against, with its .fai (`samtools faidx`);
     /// bgzip-compressed with its .gzi too.
     #[arg(long, value_name = "REF.fa")]
     fasta: PathBuf,
-    /// Output: a folder (SBS96.tsv, DBS78.tsv, ID83.tsv, count_summary.tsv,
+    /// Output: a folder (SBS96.tsv, SBS1536.tsv, DBS78.tsv, ID83.tsv, count_summary.tsv,
     /// summary.json), or a FILE.tsv (or `-`) for the SBS96 catalogue alone.
     #[arg(short, long)]
     output: PathBuf,

@@ -41,9 +41,56 @@ pub fn sbs96_channel(left: u8, ref_base: u8, alt_base: u8, right: u8) -> Option<
     Context::Sbs96.index_of(&label)
 }
 
+/// The 1536 SBS1536 labels (`AA[C>A]AA`: two bases either side), sorted as SBS96's.
+pub fn sbs1536_labels() -> &'static [String] {
+    static LABELS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LABELS.get_or_init(|| {
+        let mut v = Vec::with_capacity(1536);
+        for l in Context::Sbs96.labels() {
+            for a in ["A", "C", "G", "T"] {
+                for b in ["A", "C", "G", "T"] {
+                    v.push(format!("{a}{l}{b}"));
+                }
+            }
+        }
+        v.sort();
+        v
+    })
+}
+
+/// The SBS1536 channel index of the middle base of `five` (reference bases, upper case)
+/// changed to `alt`, in pyrimidine orientation; `None` as for [`sbs96_channel`].
+pub fn sbs1536_channel(five: [u8; 5], alt: u8) -> Option<usize> {
+    if !five.iter().chain([&alt]).all(|&b| is_base(b)) || five[2] == alt {
+        return None;
+    }
+    let (f, a) = if matches!(five[2], b'C' | b'T') {
+        (five, alt)
+    } else {
+        let mut r = five.map(complement);
+        r.reverse();
+        (r, complement(alt))
+    };
+    let label = format!(
+        "{}{}[{}>{}]{}{}",
+        f[0] as char, f[1] as char, f[2] as char, a as char, f[3] as char, f[4] as char
+    );
+    sbs1536_labels().binary_search(&label).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pentanucleotide_channels() {
+        assert_eq!(sbs1536_labels().len(), 1536);
+        let l = |five: &[u8; 5], alt| sbs1536_labels()[sbs1536_channel(*five, alt).unwrap()].as_str();
+        assert_eq!(l(b"GACAT", b'T'), "GA[C>T]AT");
+        // purine: read on the other strand, GTGAC G>A -> GT[C>T]AC
+        assert_eq!(l(b"GTGAC", b'A'), "GT[C>T]AC");
+        assert_eq!(sbs1536_channel(*b"NACAT", b'T'), None);
+    }
 
     fn label(l: u8, r: u8, a: u8, rt: u8) -> &'static str {
         Context::Sbs96.labels()[sbs96_channel(l, r, a, rt).unwrap()].as_str()

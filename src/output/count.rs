@@ -16,6 +16,9 @@ pub const CATALOGUES: [(&str, Context); 3] = [
 /// Per-sample counts of what was read, counted and left out.
 pub const COUNT_SUMMARY: &str = "count_summary.tsv";
 
+/// SBS1536 (not a context `inspect`, `extract` or `assign` read: no COSMIC set has it).
+pub const SBS1536: &str = "SBS1536.tsv";
+
 /// One catalogue as TSV: a comment line naming the reference, then the counts.
 pub fn catalogue_tsv(c: &Counted, context: Context, settings: &CountSettings) -> String {
     let counts = match context {
@@ -23,7 +26,17 @@ pub fn catalogue_tsv(c: &Counted, context: Context, settings: &CountSettings) ->
         Context::Dbs78 => &c.dbs78,
         Context::Id83 => &c.id83,
     };
-    let m = faer::Mat::from_fn(context.len(), c.samples.len(), |i, j| counts[j][i] as f64);
+    counts_tsv(c, context.name(), context.labels(), counts, settings)
+}
+
+fn counts_tsv(
+    c: &Counted,
+    context: &str,
+    labels: &[String],
+    counts: &[Vec<u64>],
+    settings: &CountSettings,
+) -> String {
+    let m = faer::Mat::from_fn(labels.len(), c.samples.len(), |i, j| counts[j][i] as f64);
     let build = settings.genome_build.as_deref().unwrap_or("not given");
     let fasta = settings.fasta.display().to_string().replace(['\n', '\r'], " ");
     let mut text = format!(
@@ -32,7 +45,7 @@ pub fn catalogue_tsv(c: &Counted, context: Context, settings: &CountSettings) ->
     );
     text.push_str(&matrix_tsv(
         "MutationType",
-        context.labels(),
+        labels,
         &c.samples,
         m.as_ref(),
         0,
@@ -95,6 +108,12 @@ pub fn write_count(
         out.write(name, catalogue_tsv(c, context, settings).as_bytes())?;
         outputs.push(name);
     }
+    let sbs1536 = crate::count::sbs::sbs1536_labels();
+    out.write(
+        SBS1536,
+        counts_tsv(c, "SBS1536", sbs1536, &c.sbs1536, settings).as_bytes(),
+    )?;
+    outputs.push(SBS1536);
     out.write(COUNT_SUMMARY, count_summary_tsv(c).as_bytes())?;
     outputs.push(COUNT_SUMMARY);
     outputs.push("summary.json");
@@ -102,7 +121,7 @@ pub fn write_count(
         inputs: settings.inputs.clone(),
         fasta: settings.fasta.display().to_string(),
         genome_build: settings.genome_build.clone(),
-        contexts: CATALOGUES.iter().map(|(_, c)| c.name().to_string()).collect(),
+        contexts: ["SBS96", "SBS1536", "DBS78", "ID83"].map(String::from).to_vec(),
         samples: c.samples.len(),
         contig_renames: c.renamed.clone(),
         bed: settings.bed.as_ref().map(|b| BedSummary {

@@ -1,5 +1,6 @@
-//! Variant calls for `count`: VCF, plain, gzip or bgzip (noodles), from a file or
-//! standard input. Multi-allelic records are split, genotypes decide which sample
+//! Variant calls for `count`: VCF, plain, gzip or bgzip, and BCF (noodles), from a file or
+//! standard input (MAF and the plain text layout are recognised here and read by
+//! [`super::maf`]). Multi-allelic records are split, genotypes decide which sample
 //! carries which allele, and FILTER, symbolic alleles and `--min-vaf` are applied here;
 //! the reference checks and the classification happen in [`crate::count`].
 
@@ -18,19 +19,56 @@ pub struct ReadOptions {
     pub min_vaf: Option<f64>,
 }
 
-/// One alternative allele of one record, carried by one sample.
-#[derive(Debug, Clone)]
+/// The bases of an allele: up to 22 held inline (no allocation for almost every call),
+/// longer ones on the heap. Compares and sorts as a value; derefs to the bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Bases {
+    /// Length and bases.
+    Inline(u8, [u8; 22]),
+    /// More than 22 bases.
+    Heap(Box<[u8]>),
+}
+
+impl Bases {
+    /// The bases, upper-cased.
+    pub fn new(bases: &[u8]) -> Bases {
+        if bases.len() <= 22 {
+            let mut b = [0u8; 22];
+            b[..bases.len()].copy_from_slice(bases);
+            b[..bases.len()].make_ascii_uppercase();
+            Bases::Inline(bases.len() as u8, b)
+        } else {
+            Bases::Heap(bases.to_ascii_uppercase().into_boxed_slice())
+        }
+    }
+}
+
+impl std::ops::Deref for Bases {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bases::Inline(n, b) => &b[..*n as usize],
+            Bases::Heap(b) => b,
+        }
+    }
+}
+
+/// One alternative allele of one record, carried by one sample. Fields in sort order:
+/// [`crate::count`] sorts all calls by contig, sample, position and alleles.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Call {
-    /// Index into [`Calls::samples`].
-    pub sample: u32,
-    /// Index into [`Calls::contigs`].
+    /// Index into [`Calls::contigs`] (in [`crate::count`]: the FASTA contig).
     pub contig: u32,
+    /// Index into [`Calls::samples`] (in [`crate::count`]: the catalogue column).
+    pub sample: u32,
     /// 1-based position of REF's first base.
     pub pos: u64,
     /// REF, upper case.
-    pub reference: Box<[u8]>,
+    pub reference: Bases,
     /// This ALT, upper case.
-    pub alt: Box<[u8]>,
+    pub alt: Bases,
+    /// Which input (set by [`crate::count`]).
+    pub file: u32,
     /// 1-based record number in the file.
     pub record: u64,
 }
@@ -68,7 +106,7 @@ pub fn sample_from_filename(input: &str) -> String {
 }
 
 /// Opens a file or standard input, decompressing gzip (bgzip with noodles' reader).
-fn open(input: &str) -> Result<Box<dyn BufRead + Send>, CountError> {
+fn open(input: &str) -> Result<(Box<dyn BufRead + Send>, bool), CountError> {
     let io_err = |e| CountError::Io {
         path: input.to_string(),
         source: e,
@@ -88,9 +126,70 @@ fn open(input: &str) -> Result<Box<dyn BufRead + Send>, CountError> {
         } else {
             Box::new(flate2::bufread::MultiGzDecoder::new(buf))
         };
-        Ok(Box::new(BufReader::with_capacity(1 << 16, inner)))
+        Ok((Box::new(BufReader::with_capacity(1 << 16, inner)), true))
     } else {
-        Ok(Box::new(buf))
+        Ok((Box::new(buf), false))
+    }
+}
+
+/// A BCF stream read as VCF text: noodles decodes each record and writes it as a VCF
+/// line, so BCF goes through the same checks as VCF.
+struct BcfAsVcf<R> {
+    reader: noodles::bcf::io::Reader<R>,
+    header: noodles::vcf::Header,
+    record: noodles::bcf::Record,
+    buf: Vec<u8>,
+    at: usize,
+    done: bool,
+}
+
+impl<R: Read> BcfAsVcf<R> {
+    fn new(inner: R) -> std::io::Result<Self> {
+        let mut reader = noodles::bcf::io::Reader::from(inner);
+        let header = reader.read_header()?;
+        let mut buf = Vec::new();
+        noodles::vcf::io::Writer::new(&mut buf).write_header(&header)?;
+        Ok(BcfAsVcf {
+            reader,
+            header,
+            record: noodles::bcf::Record::default(),
+            buf,
+            at: 0,
+            done: false,
+        })
+    }
+}
+
+impl<R: Read> Read for BcfAsVcf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for BcfAsVcf<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        use noodles::vcf::variant::io::Write as _;
+        while self.at >= self.buf.len() && !self.done {
+            self.buf.clear();
+            self.at = 0;
+            let mut writer = noodles::vcf::io::Writer::new(&mut self.buf);
+            for _ in 0..256 {
+                if self.reader.read_record(&mut self.record)? == 0 {
+                    self.done = true;
+                    break;
+                }
+                writer.write_variant_record(&self.header, &self.record)?;
+            }
+        }
+        Ok(&self.buf[self.at..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.at += n;
     }
 }
 
@@ -106,15 +205,35 @@ pub fn read_calls(input: &str, options: &ReadOptions) -> Result<Calls, CountErro
             detail: e.to_string(),
         },
     };
-    let mut reader = open(input)?;
+    let (mut reader, compressed) = open(input)?;
     let head = reader.fill_buf().map_err(compressed_err)?;
     if head.starts_with(b"BCF") {
-        return Err(CountError::Unsupported {
+        reader = Box::new(BcfAsVcf::new(reader).map_err(|e| CountError::BadHeader {
             path: input.to_string(),
-            detail: "BCF is not read yet; convert it with `bcftools view -Oz -o calls.vcf.gz`".into(),
-        });
+            detail: format!("BCF: {e}"),
+        })?);
     }
+    let head = reader.fill_buf().map_err(compressed_err)?;
     if !head.starts_with(b"##fileformat=VCF") {
+        if super::maf::looks_like_maf(head) {
+            if compressed || input == "-" {
+                return Err(CountError::Unsupported {
+                    path: input.to_string(),
+                    detail: "a MAF is scanned from a plain file; decompress it to a file first"
+                        .into(),
+                });
+            }
+            let head = head.to_vec();
+            drop(reader);
+            return super::maf::read_maf(input, &head);
+        }
+        let five_fields = head
+            .split(|&b| b == b'\n')
+            .find(|l| !l.starts_with(b"#") && !l.is_empty())
+            .is_some_and(|l| l.split(|&b| b == b'\t').count() == 5);
+        if five_fields {
+            return super::maf::read_text(input, reader);
+        }
         return Err(CountError::NoHeader {
             path: input.to_string(),
         });
@@ -232,7 +351,7 @@ pub fn read_calls(input: &str, options: &ReadOptions) -> Result<Calls, CountErro
                 c
             }
         };
-        let reference = reference.to_ascii_uppercase().into_bytes().into_boxed_slice();
+        let reference = Bases::new(reference.as_bytes());
         for (s, has) in &carriers {
             let st = &mut out.stats[*s];
             st.records_read += 1;
@@ -265,7 +384,8 @@ pub fn read_calls(input: &str, options: &ReadOptions) -> Result<Calls, CountErro
                     contig,
                     pos,
                     reference: reference.clone(),
-                    alt: alt.to_ascii_uppercase().into_bytes().into_boxed_slice(),
+                    alt: Bases::new(alt.as_bytes()),
+                    file: 0,
                     record: n,
                 });
             }
