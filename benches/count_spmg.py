@@ -190,15 +190,16 @@ def main():
     # mutasig counts two adjacent SNVs as one DBS only; SigProfilerMatrixGenerator also
     # counts both bases in SBS96. With the pairs' bases in files of their own (summed per
     # sample), mutasig's SBS96 must equal SigProfilerMatrixGenerator's exactly.
-    theirs = read_matrix(os.path.join(vdir, "output", "SBS", "cmp.SBS96.all"))
-    summed = {}
-    for (label, name), v in read_matrix(os.path.join(split, "SBS96.tsv")).items():
-        key = (label, name.split("_dbs")[0])
-        summed[key] = summed.get(key, 0) + v
-    diff = [k for k in set(theirs) | set(summed) if theirs.get(k, 0) != summed.get(k, 0)]
-    print(f"SBS96 with the DBS bases counted as SBS too: mutasig {sum(summed.values())}, "
-          f"SigProfilerMatrixGenerator {sum(theirs.values())}, differing cells {len(diff)}")
-    same &= not diff
+    for ctx in ["SBS96", "SBS1536"]:
+        theirs = read_matrix(os.path.join(vdir, "output", "SBS", f"cmp.{ctx}.all"))
+        summed = {}
+        for (label, name), v in read_matrix(os.path.join(split, f"{ctx}.tsv")).items():
+            key = (label, name.split("_dbs")[0])
+            summed[key] = summed.get(key, 0) + v
+        diff = [k for k in set(theirs) | set(summed) if theirs.get(k, 0) != summed.get(k, 0)]
+        print(f"{ctx} with the DBS bases counted as SBS too: mutasig {sum(summed.values())}, "
+              f"SigProfilerMatrixGenerator {sum(theirs.values())}, differing cells {len(diff)}")
+        same &= not diff
     for ctx, sub, ours in [("SBS96", "SBS", "SBS96.tsv"), ("DBS78", "DBS", "DBS78.tsv"), ("ID83", "ID", "ID83.tsv")]:
         theirs = read_matrix(os.path.join(vdir, "output", sub, f"cmp.{ctx}.all"))
         mine = read_matrix(os.path.join(out, ours))

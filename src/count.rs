@@ -52,7 +52,9 @@ pub enum CountError {
         path: String,
     },
     /// The header could not be parsed.
-    #[error("{path}: invalid VCF header: {detail}; fix the header lines (bcftools view -h shows them)")]
+    #[error(
+        "{path}: invalid VCF header: {detail}; fix the header lines (bcftools view -h shows them)"
+    )]
     BadHeader {
         /// The file.
         path: String,
@@ -102,7 +104,9 @@ pub enum CountError {
         index: String,
     },
     /// The FASTA or its index could not be read.
-    #[error("{fasta}: cannot read the reference: {detail}; check the FASTA and re-create its index with `samtools faidx`")]
+    #[error(
+        "{fasta}: cannot read the reference: {detail}; check the FASTA and re-create its index with `samtools faidx`"
+    )]
     Fasta {
         /// The FASTA.
         fasta: String,
@@ -428,8 +432,10 @@ pub fn count(settings: &CountSettings) -> Result<Counted, crate::Error> {
             files: &files,
         };
         let per_sample: Vec<&[Call]> = bucket.chunk_by(|a, b| a.sample == b.sample).collect();
-        let partial: Vec<Result<Tally, CountError>> =
-            per_sample.par_iter().map(|calls| ctx.tally(calls)).collect();
+        let partial: Vec<Result<Tally, CountError>> = per_sample
+            .par_iter()
+            .map(|calls| ctx.tally(calls))
+            .collect();
         for (calls, t) in per_sample.iter().zip(partial) {
             let t = t?;
             let s = calls[0].sample as usize;
@@ -566,9 +572,9 @@ impl ContigCtx<'_> {
         let mut snvs: Vec<(u64, u8)> = Vec::new();
         let mut previous: Option<&Call> = None;
         for c in calls {
-            if previous.is_some_and(|p| {
-                p.pos == c.pos && p.reference == c.reference && p.alt == c.alt
-            }) {
+            if previous
+                .is_some_and(|p| p.pos == c.pos && p.reference == c.reference && p.alt == c.alt)
+            {
                 t.stats.duplicate += 1;
                 continue;
             }
@@ -681,7 +687,10 @@ mod tests {
     fn trimming_finds_the_event() {
         assert!(matches!(event(9, b"A", b"G"), Event::Snv(9, b'G')));
         assert!(matches!(event(9, b"AC", b"AT"), Event::Snv(10, b'T')));
-        assert!(matches!(event(9, b"AC", b"GT"), Event::Doublet(9, [b'G', b'T'])));
+        assert!(matches!(
+            event(9, b"AC", b"GT"),
+            Event::Doublet(9, [b'G', b'T'])
+        ));
         assert!(matches!(event(9, b"ACG", b"TCA"), Event::Mnv));
         match event(9, b"AGT", b"A") {
             Event::Indel(indel::IndelKind::Deletion, 10, d) => assert_eq!(d, b"GT"),

@@ -165,10 +165,20 @@ fn compressed_and_standard_input_read_the_same_calls() {
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let o = d.path().join("o");
     let err = data_error(
-        &["count", cut.to_str().unwrap(), "--fasta", &fa, "-o", o.to_str().unwrap()],
+        &[
+            "count",
+            cut.to_str().unwrap(),
+            "--fasta",
+            &fa,
+            "-o",
+            o.to_str().unwrap(),
+        ],
         None,
     );
-    assert!(err.contains("cut.vcf.gz") && err.contains("truncated"), "{err}");
+    assert!(
+        err.contains("cut.vcf.gz") && err.contains("truncated"),
+        "{err}"
+    );
     assert!(!o.exists());
 }
 
@@ -178,7 +188,13 @@ fn filters_regions_allele_fractions_and_file_names() {
     let out = d.path().join("f");
     count_into(
         &out,
-        &["--all-filters", "--min-vaf", "0.1", "--bed", &data("regions.bed")],
+        &[
+            "--all-filters",
+            "--min-vaf",
+            "0.1",
+            "--bed",
+            &data("regions.bed"),
+        ],
     );
     let summary = std::fs::read_to_string(out.join("count_summary.tsv")).unwrap();
     // LowQual kept (but outside the regions), the 5% allele of chr1:58 dropped; the
@@ -261,7 +277,13 @@ fn maf_and_plain_text_layouts_give_the_same_catalogues() {
     for (input, out) in [(data("calls.maf"), &maf), (data("calls.txt"), &txt)] {
         run_ok(&["count", &input, "--fasta", &fa, "-o", out.to_str().unwrap()]);
     }
-    for f in ["SBS96.tsv", "SBS1536.tsv", "DBS78.tsv", "ID83.tsv", "count_summary.tsv"] {
+    for f in [
+        "SBS96.tsv",
+        "SBS1536.tsv",
+        "DBS78.tsv",
+        "ID83.tsv",
+        "count_summary.tsv",
+    ] {
         assert_eq!(
             std::fs::read_to_string(maf.join(f)).unwrap(),
             std::fs::read_to_string(txt.join(f)).unwrap(),
@@ -284,10 +306,20 @@ fn maf_and_plain_text_layouts_give_the_same_catalogues() {
     );
     let o = d.path().join("o");
     let err = data_error(
-        &["count", &data("nocols.maf"), "--fasta", &fa, "-o", o.to_str().unwrap()],
+        &[
+            "count",
+            &data("nocols.maf"),
+            "--fasta",
+            &fa,
+            "-o",
+            o.to_str().unwrap(),
+        ],
         None,
     );
-    assert!(err.contains("nocols.maf") && err.contains("Tumor_Seq_Allele2"), "{err}");
+    assert!(
+        err.contains("nocols.maf") && err.contains("Tumor_Seq_Allele2"),
+        "{err}"
+    );
     assert!(!o.exists());
 }
 
@@ -333,8 +365,22 @@ fn bcf_gives_what_the_same_vcf_gives() {
     drop(writer);
     let fa = data("ref.fa");
     let (a, b) = (d.path().join("vcf"), d.path().join("bcf"));
-    run_ok(&["count", &data("t1.vcf"), "--fasta", &fa, "-o", a.to_str().unwrap()]);
-    run_ok(&["count", bcf.to_str().unwrap(), "--fasta", &fa, "-o", b.to_str().unwrap()]);
+    run_ok(&[
+        "count",
+        &data("t1.vcf"),
+        "--fasta",
+        &fa,
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    run_ok(&[
+        "count",
+        bcf.to_str().unwrap(),
+        "--fasta",
+        &fa,
+        "-o",
+        b.to_str().unwrap(),
+    ]);
     for f in ["SBS96.tsv", "DBS78.tsv", "ID83.tsv", "count_summary.tsv"] {
         assert_eq!(
             std::fs::read(a.join(f)).unwrap(),

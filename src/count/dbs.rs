@@ -50,7 +50,7 @@ mod tests {
     #[test]
     fn every_doublet_of_changed_bases_has_a_channel() {
         let bases = *b"ACGT";
-        let mut hit = vec![false; 78];
+        let mut hit = [false; 78];
         for r0 in bases {
             for r1 in bases {
                 for a0 in bases.iter().filter(|&&b| b != r0) {

@@ -46,7 +46,11 @@ fn copies(reference: &[u8], unit: &[u8], end: usize, start: usize) -> usize {
 /// many trailing bases equal the bases before it.
 fn microhomology(reference: &[u8], deleted: &[u8], at: usize) -> usize {
     let after = &reference[(at + deleted.len()).min(reference.len())..];
-    let right = deleted.iter().zip(after).take_while(|(a, b)| a == b).count();
+    let right = deleted
+        .iter()
+        .zip(after)
+        .take_while(|(a, b)| a == b)
+        .count();
     let before = &reference[..at];
     let left = deleted
         .iter()

@@ -85,7 +85,8 @@ mod tests {
     #[test]
     fn pentanucleotide_channels() {
         assert_eq!(sbs1536_labels().len(), 1536);
-        let l = |five: &[u8; 5], alt| sbs1536_labels()[sbs1536_channel(*five, alt).unwrap()].as_str();
+        let l =
+            |five: &[u8; 5], alt| sbs1536_labels()[sbs1536_channel(*five, alt).unwrap()].as_str();
         assert_eq!(l(b"GACAT", b'T'), "GA[C>T]AT");
         // purine: read on the other strand, GTGAC G>A -> GT[C>T]AC
         assert_eq!(l(b"GTGAC", b'A'), "GT[C>T]AC");

@@ -38,7 +38,11 @@ fn counts_tsv(
 ) -> String {
     let m = faer::Mat::from_fn(labels.len(), c.samples.len(), |i, j| counts[j][i] as f64);
     let build = settings.genome_build.as_deref().unwrap_or("not given");
-    let fasta = settings.fasta.display().to_string().replace(['\n', '\r'], " ");
+    let fasta = settings
+        .fasta
+        .display()
+        .to_string()
+        .replace(['\n', '\r'], " ");
     let mut text = format!(
         "# mutasig count {}: {context} catalogue; reference {fasta}; genome build {build}\n",
         crate::VERSION
@@ -121,7 +125,9 @@ pub fn write_count(
         inputs: settings.inputs.clone(),
         fasta: settings.fasta.display().to_string(),
         genome_build: settings.genome_build.clone(),
-        contexts: ["SBS96", "SBS1536", "DBS78", "ID83"].map(String::from).to_vec(),
+        contexts: ["SBS96", "SBS1536", "DBS78", "ID83"]
+            .map(String::from)
+            .to_vec(),
         samples: c.samples.len(),
         contig_renames: c.renamed.clone(),
         bed: settings.bed.as_ref().map(|b| BedSummary {

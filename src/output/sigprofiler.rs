@@ -166,14 +166,14 @@ pub fn files(dir: &Path) -> Result<Vec<(String, String)>, ExportError> {
         Details::Assign(a) => assign_files(&src, a),
         Details::Decompose(_) | Details::Simulate(_) | Details::Count(_) => {
             Err(ExportError::Unsupported {
-            dir: dir.display().to_string(),
-            command: match summary.details {
-                Details::Decompose(_) => "assign --decompose",
-                Details::Count(_) => "count",
-                _ => "simulate",
-            }
-            .into(),
-        })
+                dir: dir.display().to_string(),
+                command: match summary.details {
+                    Details::Decompose(_) => "assign --decompose",
+                    Details::Count(_) => "count",
+                    _ => "simulate",
+                }
+                .into(),
+            })
         }
     }
 }

@@ -132,17 +132,13 @@ pub fn read_bed(
             ));
         }
         let num = |s: &str, what: &str| {
-            s.trim().parse::<u64>().map_err(|_| {
-                bad(format!(
-                    "{what} '{s}' is not a whole number; fix the line"
-                ))
-            })
+            s.trim()
+                .parse::<u64>()
+                .map_err(|_| bad(format!("{what} '{s}' is not a whole number; fix the line")))
         };
         let (start, end) = (num(f[1], "start")?, num(f[2], "end")?);
         if end < start {
-            return Err(bad(format!(
-                "end {end} before start {start}; fix the line"
-            )));
+            return Err(bad(format!("end {end} before start {start}; fix the line")));
         }
         if let Some(ci) = crate::count::resolve_contig(f[0], contigs) {
             out[ci].push((start, end));

@@ -108,6 +108,9 @@ pub fn looks_like_maf(head: &[u8]) -> bool {
         .is_some_and(|l| l.windows(20).any(|w| w == b"Tumor_Sample_Barcode"))
 }
 
+/// Sample, chromosome, position, REF, ALT of a MAF row.
+type MafCall<'a> = (&'a str, &'a str, u64, &'a str, &'a str);
+
 /// Reads a MAF file (a path: polars scans it; not standard input, not compressed).
 pub fn read_maf(input: &str, head: &[u8]) -> Result<Calls, CountError> {
     use polars::prelude::*;
@@ -134,7 +137,9 @@ pub fn read_maf(input: &str, head: &[u8]) -> Result<Calls, CountError> {
     }
     let fail = |e: PolarsError| CountError::Unsupported {
         path: input.to_string(),
-        detail: format!("cannot read the MAF: {e}; check that it is tab-separated with one header line"),
+        detail: format!(
+            "cannot read the MAF: {e}; check that it is tab-separated with one header line"
+        ),
     };
     let cols = || MAF_COLUMNS.map(col);
     let df = LazyCsvReader::new(PlRefPath::new(input))
@@ -147,13 +152,22 @@ pub fn read_maf(input: &str, head: &[u8]) -> Result<Calls, CountError> {
         .map_err(fail)?
         .select(cols())
         .with_row_index("row", Some(1))
-        .filter(col(MAF_COLUMNS[3]).is_not_null().and(col(MAF_COLUMNS[4]).is_not_null()))
+        .filter(
+            col(MAF_COLUMNS[3])
+                .is_not_null()
+                .and(col(MAF_COLUMNS[4]).is_not_null()),
+        )
         .group_by(cols())
         .agg([len().alias("copies"), col("row").min().alias("first_row")])
         .collect()
         .map_err(fail)?;
     let text = |i: usize| -> Result<StringChunked, CountError> {
-        Ok(df.column(MAF_COLUMNS[i]).map_err(fail)?.str().map_err(fail)?.clone())
+        Ok(df
+            .column(MAF_COLUMNS[i])
+            .map_err(fail)?
+            .str()
+            .map_err(fail)?
+            .clone())
     };
     let (sample, chrom, start, reference, alt) = (text(0)?, text(1)?, text(2)?, text(3)?, text(4)?);
     let copies = df
@@ -168,7 +182,7 @@ pub fn read_maf(input: &str, head: &[u8]) -> Result<Calls, CountError> {
     let first_row = first_row.u64().map_err(fail)?;
     // grouped rows come in no fixed order: sort them so samples and contigs are numbered
     // the same way every run
-    let mut rows: BTreeMap<(&str, &str, u64, &str, &str), (u64, u64)> = BTreeMap::new();
+    let mut rows: BTreeMap<MafCall<'_>, (u64, u64)> = BTreeMap::new();
     for i in 0..df.height() {
         let (Some(s), Some(c), Some(p), Some(r), Some(a)) = (
             sample.get(i),
@@ -236,7 +250,10 @@ pub fn read_text(input: &str, reader: Box<dyn BufRead + Send>) -> Result<Calls, 
             if is_first {
                 continue; // the header line
             }
-            return Err(bad(format!("pos '{}' is not a whole number; fix the line", f[2])));
+            return Err(bad(format!(
+                "pos '{}' is not a whole number; fix the line",
+                f[2]
+            )));
         };
         if pos == 0 {
             return Err(bad("pos 0: positions are 1-based; fix the line".into()));
@@ -252,7 +269,9 @@ mod tests {
 
     #[test]
     fn maf_headers_are_recognised_after_comments() {
-        assert!(looks_like_maf(b"#version 2.4\nHugo_Symbol\tTumor_Sample_Barcode\n"));
+        assert!(looks_like_maf(
+            b"#version 2.4\nHugo_Symbol\tTumor_Sample_Barcode\n"
+        ));
         assert!(!looks_like_maf(b"S1\tchr1\t4\tC\tT\n"));
     }
 
@@ -263,7 +282,10 @@ mod tests {
         assert_eq!(calls.samples, ["S1", "S2"]);
         assert_eq!(calls.calls.len(), 2);
         assert!(calls.calls[1].alt.is_empty());
-        let bad = read_text("x.txt", Box::new(&b"S1\tchr1\tx4\tC\tT\nS1\tchr1\tfour\tC\tT\n"[..]));
+        let bad = read_text(
+            "x.txt",
+            Box::new(&b"S1\tchr1\tx4\tC\tT\nS1\tchr1\tfour\tC\tT\n"[..]),
+        );
         assert!(bad.is_err());
     }
 }

@@ -306,7 +306,10 @@ pub fn read_calls(input: &str, options: &ReadOptions) -> Result<Calls, CountErro
         // FORMAT and the sample columns, as written
         let sample_field = record.samples();
         let mut columns = sample_field.as_ref().split('\t').filter(|c| !c.is_empty());
-        let keys: Vec<&str> = columns.next().map(|k| k.split(':').collect()).unwrap_or_default();
+        let keys: Vec<&str> = columns
+            .next()
+            .map(|k| k.split(':').collect())
+            .unwrap_or_default();
         let gt = keys.iter().position(|k| *k == "GT");
         let fields: Vec<Vec<&str>> = columns.map(|c| c.split(':').collect()).collect();
         if !by_file && fields.len() != out.samples.len() {
