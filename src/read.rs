@@ -3,6 +3,7 @@
 //! and `reference` the two kinds of matrices, `inspect` the description of a catalogue,
 //! `groups` the sample sheets of `--groups`.
 
+pub mod calls;
 pub mod catalogue;
 pub mod context;
 pub mod fasta;

@@ -1,7 +1,7 @@
 //! The reference genome of `count`: a FASTA with its `.fai` index (bgzip-compressed with
 //! its `.gzi` too), read with noodles one whole contig at a time.
 
-use crate::count::CountError;
+use super::calls::CountError;
 use noodles::core::Region;
 use noodles::fasta;
 use std::path::{Path, PathBuf};
@@ -140,7 +140,7 @@ pub fn read_bed(
         if end < start {
             return Err(bad(format!("end {end} before start {start}; fix the line")));
         }
-        if let Some(ci) = crate::count::resolve_contig(f[0], contigs) {
+        if let Some(ci) = super::calls::resolve_contig(f[0], contigs) {
             out[ci].push((start, end));
         }
     }

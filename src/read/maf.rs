@@ -7,8 +7,8 @@
 //! `Start_Position`, as the GDC writes them. A MAF call's record number in messages is
 //! its first data row (header and comments not counted).
 
+use super::calls::{CountError, SampleStats};
 use super::vcf::{Bases, Call, Calls};
-use crate::count::{CountError, SampleStats};
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 

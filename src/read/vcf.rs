@@ -2,9 +2,9 @@
 //! standard input (MAF and the plain text layout are recognised here and read by
 //! [`super::maf`]). Multi-allelic records are split, genotypes decide which sample
 //! carries which allele, and FILTER, symbolic alleles and `--min-vaf` are applied here;
-//! the reference checks and the classification happen in [`crate::count`].
+//! the reference checks and the classification happen in `count`.
 
-use crate::count::{CountError, SampleFrom, SampleStats};
+use super::calls::{CountError, SampleFrom, SampleStats};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 
@@ -54,12 +54,12 @@ impl std::ops::Deref for Bases {
 }
 
 /// One alternative allele of one record, carried by one sample. Fields in sort order:
-/// [`crate::count`] sorts all calls by contig, sample, position and alleles.
+/// `count` sorts all calls by contig, sample, position and alleles.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Call {
-    /// Index into [`Calls::contigs`] (in [`crate::count`]: the FASTA contig).
+    /// Index into [`Calls::contigs`] (in `count`: the FASTA contig).
     pub contig: u32,
-    /// Index into [`Calls::samples`] (in [`crate::count`]: the catalogue column).
+    /// Index into [`Calls::samples`] (in `count`: the catalogue column).
     pub sample: u32,
     /// 1-based position of REF's first base.
     pub pos: u64,
@@ -67,7 +67,7 @@ pub struct Call {
     pub reference: Bases,
     /// This ALT, upper case.
     pub alt: Bases,
-    /// Which input (set by [`crate::count`]).
+    /// Which input (set by `count`).
     pub file: u32,
     /// 1-based record number in the file.
     pub record: u64,
@@ -195,8 +195,14 @@ impl<R: Read> BufRead for BcfAsVcf<R> {
 
 /// Reads the calls of one input.
 pub fn read_calls(input: &str, options: &ReadOptions) -> Result<Calls, CountError> {
+    let (mut reader, compressed) = open(input)?;
+    // a read error of compressed input is a damaged or truncated file
     let compressed_err = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => CountError::Io {
+            path: input.to_string(),
+            source: e,
+        },
+        _ if !compressed => CountError::Io {
             path: input.to_string(),
             source: e,
         },
@@ -205,7 +211,6 @@ pub fn read_calls(input: &str, options: &ReadOptions) -> Result<Calls, CountErro
             detail: e.to_string(),
         },
     };
-    let (mut reader, compressed) = open(input)?;
     let head = reader.fill_buf().map_err(compressed_err)?;
     if head.starts_with(b"BCF") {
         reader = Box::new(BcfAsVcf::new(reader).map_err(|e| CountError::BadHeader {
@@ -271,7 +276,7 @@ pub fn read_calls(input: &str, options: &ReadOptions) -> Result<Calls, CountErro
         match vcf.read_record(&mut record) {
             Ok(0) => break,
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData && n > 0 => {
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData && !compressed => {
                 return Err(CountError::BadRecord {
                     path: input.to_string(),
                     record: n + 1,
