@@ -21,7 +21,7 @@ RUN cargo build --release --locked --bin mutasig \
  && /out/bin/mutasig completions zsh > /out/share/zsh/site-functions/_mutasig \
  && /out/bin/mutasig completions fish > /out/share/fish/vendor_completions.d/mutasig.fish \
  && /out/bin/mutasig man > /out/share/man/man1/mutasig.1 \
- && for c in inspect reference extract merge assign compare report plot export simulate completions man; do \
+ && for c in count inspect reference extract merge assign compare report plot export simulate completions man; do \
       /out/bin/mutasig man "$c" > "/out/share/man/man1/mutasig-$c.1"; done
 
 # --- runtime: glibc and libgcc_s (what the binary links), plus bash and ps, which

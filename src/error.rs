@@ -40,6 +40,9 @@ pub enum Error {
     /// Comparing groups of samples (`--groups`).
     #[error(transparent)]
     Groups(#[from] crate::output::groups::GroupsError),
+    /// Counting catalogues from variant calls.
+    #[error(transparent)]
+    Count(#[from] crate::count::CountError),
     /// Invalid settings for this data.
     #[error("{0}")]
     Invalid(String),

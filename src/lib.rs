@@ -11,6 +11,7 @@
 #![deny(unsafe_code)]
 
 pub mod assign;
+pub mod count;
 pub mod error;
 pub mod extract;
 pub mod groups;

@@ -7,6 +7,7 @@
 use faer::MatRef;
 
 pub mod assign;
+pub mod count;
 pub mod extract;
 mod folder;
 pub mod groups;

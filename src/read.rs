@@ -3,10 +3,14 @@
 //! and `reference` the two kinds of matrices, `inspect` the description of a catalogue,
 //! `groups` the sample sheets of `--groups`.
 
+pub mod calls;
 pub mod catalogue;
 pub mod context;
+pub mod fasta;
 pub mod groups;
 pub mod inspect;
+pub mod maf;
 pub mod reference;
 pub mod table;
+pub mod vcf;
 pub mod written;

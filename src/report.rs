@@ -170,6 +170,7 @@ impl Folder {
             Details::Assign(_) => "assign",
             Details::Decompose(_) => "assign --decompose",
             Details::Simulate(_) => "simulate",
+            Details::Count(_) => "count",
         }
         .to_string();
         let matrix = |name: &str| -> Result<Option<Matrix>, ReportError> {
@@ -222,7 +223,7 @@ impl Folder {
             Details::Extract(e) => Some(&e.input),
             Details::Assign(a) => Some(&a.input),
             Details::Decompose(d) => Some(&d.input),
-            Details::Simulate(_) => None,
+            Details::Simulate(_) | Details::Count(_) => None,
         }
     }
 
@@ -257,7 +258,7 @@ impl Folder {
             Details::Extract(e) => Some(e.parameters.extract.seed),
             Details::Assign(a) => Some(a.parameters.selection.seed),
             Details::Simulate(s) => Some(s.parameters.seed),
-            Details::Decompose(_) => None,
+            Details::Decompose(_) | Details::Count(_) => None,
         }
     }
 

@@ -7,6 +7,7 @@ mod architecture;
 mod catalogue;
 mod commands;
 mod contract;
+mod count;
 mod fuzz;
 mod groups;
 mod nextflow;

@@ -9,6 +9,6 @@ mkdir -p "$PREFIX/share/man/man1" "$PREFIX/share/bash-completion/completions" \
 "$PREFIX/bin/mutasig" completions zsh > "$PREFIX/share/zsh/site-functions/_mutasig"
 "$PREFIX/bin/mutasig" completions fish > "$PREFIX/share/fish/vendor_completions.d/mutasig.fish"
 "$PREFIX/bin/mutasig" man > "$PREFIX/share/man/man1/mutasig.1"
-for c in inspect reference extract merge assign compare report plot export simulate completions man; do
+for c in count inspect reference extract merge assign compare report plot export simulate completions man; do
   "$PREFIX/bin/mutasig" man "$c" > "$PREFIX/share/man/man1/mutasig-$c.1"
 done

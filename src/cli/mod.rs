@@ -6,6 +6,7 @@ mod assign;
 mod common;
 mod compare;
 mod completions;
+mod count;
 mod decompose;
 mod export;
 mod extract;
@@ -45,6 +46,11 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Count SBS96, DBS78 and ID83 catalogues from VCFs and a reference FASTA.
+    #[command(
+        after_help = "Example:\n  mutasig count tumour1.vcf.gz tumour2.vcf.gz --fasta GRCh38.fa --genome-build GRCh38 -o cat/\n  mutasig extract cat/SBS96.tsv -o sigs/"
+    )]
+    Count(Box<count::CountArgs>),
     /// Describe a catalogue: context, samples, burden, problems.
     #[command(after_help = "Example:\n  mutasig inspect examples/breast21_wgs_sbs96.tsv --json")]
     Inspect(inspect::InspectArgs),
@@ -121,6 +127,7 @@ impl Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let g = &cli.global;
     match cli.command {
+        Command::Count(a) => count::run(*a),
         Command::Inspect(a) => inspect::run(a),
         Command::Reference(a) => reference::run(a),
         Command::Extract(a) => extract::run(*a, g),

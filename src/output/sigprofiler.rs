@@ -164,14 +164,17 @@ pub fn files(dir: &Path) -> Result<Vec<(String, String)>, ExportError> {
     match &summary.details {
         Details::Extract(e) => extract_files(&src, e),
         Details::Assign(a) => assign_files(&src, a),
-        Details::Decompose(_) | Details::Simulate(_) => Err(ExportError::Unsupported {
-            dir: dir.display().to_string(),
-            command: match summary.details {
-                Details::Decompose(_) => "assign --decompose",
-                _ => "simulate",
-            }
-            .into(),
-        }),
+        Details::Decompose(_) | Details::Simulate(_) | Details::Count(_) => {
+            Err(ExportError::Unsupported {
+                dir: dir.display().to_string(),
+                command: match summary.details {
+                    Details::Decompose(_) => "assign --decompose",
+                    Details::Count(_) => "count",
+                    _ => "simulate",
+                }
+                .into(),
+            })
+        }
     }
 }
 

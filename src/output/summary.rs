@@ -76,6 +76,9 @@ pub enum Details {
     /// `mutasig simulate`.
     #[serde(rename = "simulate")]
     Simulate(SimulateSummary),
+    /// `mutasig count`.
+    #[serde(rename = "count")]
+    Count(CountSummary),
 }
 
 /// The input file and what was used of it.
@@ -243,6 +246,52 @@ pub struct SimulateSummary {
     pub samples: usize,
     /// The settings (seed included).
     pub parameters: SimConfig,
+}
+
+/// `count`: what was read, how, and what each sample got.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CountSummary {
+    /// The call files as given (`-` for standard input).
+    pub inputs: Vec<String>,
+    /// The reference FASTA as given.
+    pub fasta: String,
+    /// `--genome-build`, as given (absent without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genome_build: Option<String>,
+    /// The catalogues written (`SBS96`, `DBS78`, `ID83`).
+    pub contexts: Vec<String>,
+    /// Catalogue columns.
+    pub samples: usize,
+    /// Contig names of the calls matched to the FASTA's under another spelling.
+    pub contig_renames: Vec<crate::count::ContigRename>,
+    /// `--bed`: the file and the bases its regions cover (absent without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bed: Option<BedSummary>,
+    /// The settings.
+    pub parameters: CountParameters,
+    /// Per sample, in column order: what was read, counted and left out.
+    pub per_sample: Vec<crate::count::SampleStats>,
+}
+
+/// `count --bed`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BedSummary {
+    /// The BED file as given.
+    pub bed: String,
+    /// Bases covered (overlapping regions merged, contigs absent from the FASTA ignored).
+    pub bases: u64,
+}
+
+/// `count`'s settings.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CountParameters {
+    /// `vcf` or `filename`.
+    pub sample_from: crate::count::SampleFrom,
+    /// `--all-filters`.
+    pub all_filters: bool,
+    /// `--min-vaf` (absent without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_vaf: Option<f64>,
 }
 
 /// `--groups SHEET.tsv` of `extract` and `assign`: what was compared

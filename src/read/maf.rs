@@ -1,0 +1,291 @@
+//! Calls for `count` from tables: a MAF (GDC columns; read with polars' lazy CSV scanner,
+//! which selects the needed columns, drops rows without alleles and groups identical
+//! calls before anything is collected, so a multi-GB MAF streams), or the plain text
+//! layout `sample, chrom, pos, ref, alt` (tab-separated, header optional).
+//!
+//! In both, `-` stands for no bases (MAF style); MAF insertions sit after
+//! `Start_Position`, as the GDC writes them. A MAF call's record number in messages is
+//! its first data row (header and comments not counted).
+
+use super::calls::{CountError, SampleStats};
+use super::vcf::{Bases, Call, Calls};
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
+
+/// The GDC MAF columns `count` reads.
+pub const MAF_COLUMNS: [&str; 5] = [
+    "Tumor_Sample_Barcode",
+    "Chromosome",
+    "Start_Position",
+    "Reference_Allele",
+    "Tumor_Seq_Allele2",
+];
+
+/// Collects calls with their samples and contigs numbered in order of first use.
+struct Builder {
+    calls: Calls,
+    samples: HashMap<String, u32>,
+    contigs: HashMap<String, u32>,
+}
+
+impl Builder {
+    fn new(file: &str) -> Builder {
+        Builder {
+            calls: Calls {
+                file: file.to_string(),
+                samples: Vec::new(),
+                contigs: Vec::new(),
+                calls: Vec::new(),
+                stats: Vec::new(),
+            },
+            samples: HashMap::new(),
+            contigs: HashMap::new(),
+        }
+    }
+
+    fn sample(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.samples.get(name) {
+            return i;
+        }
+        let i = self.calls.samples.len() as u32;
+        self.calls.samples.push(name.to_string());
+        self.calls.stats.push(SampleStats {
+            sample: name.to_string(),
+            ..SampleStats::default()
+        });
+        self.samples.insert(name.to_string(), i);
+        i
+    }
+
+    fn contig(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.contigs.get(name) {
+            return i;
+        }
+        let i = self.calls.contigs.len() as u32;
+        self.calls.contigs.push(name.to_string());
+        self.contigs.insert(name.to_string(), i);
+        i
+    }
+
+    /// Adds `copies` identical calls (the first counted, the others as duplicates).
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        sample: &str,
+        chrom: &str,
+        pos: u64,
+        reference: &str,
+        alt: &str,
+        copies: u64,
+        record: u64,
+    ) {
+        let s = self.sample(sample);
+        let st = &mut self.calls.stats[s as usize];
+        st.records_read += copies;
+        st.duplicate += copies.saturating_sub(1);
+        if alt == "*" || alt.contains(['<', '[', ']']) {
+            st.symbolic += 1;
+            return;
+        }
+        let bases = |x: &str| Bases::new(if x == "-" { b"" } else { x.as_bytes() });
+        let contig = self.contig(chrom);
+        self.calls.calls.push(Call {
+            sample: s,
+            contig,
+            pos,
+            reference: bases(reference),
+            alt: bases(alt),
+            file: 0,
+            record,
+        });
+    }
+}
+
+/// Whether the first line that is not a `#` comment is a MAF header.
+pub fn looks_like_maf(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n')
+        .find(|l| !l.starts_with(b"#") && !l.is_empty())
+        .is_some_and(|l| l.windows(20).any(|w| w == b"Tumor_Sample_Barcode"))
+}
+
+/// Sample, chromosome, position, REF, ALT of a MAF row.
+type MafCall<'a> = (&'a str, &'a str, u64, &'a str, &'a str);
+
+/// Reads a MAF file (a path: polars scans it; not standard input, not compressed).
+pub fn read_maf(input: &str, head: &[u8]) -> Result<Calls, CountError> {
+    use polars::prelude::*;
+    let header_line = head
+        .split(|&b| b == b'\n')
+        .find(|l| !l.starts_with(b"#") && !l.is_empty())
+        .unwrap_or_default();
+    let header = String::from_utf8_lossy(header_line);
+    let names: Vec<&str> = header.trim_end_matches('\r').split('\t').collect();
+    let missing: Vec<&str> = MAF_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !names.contains(c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(CountError::Unsupported {
+            path: input.to_string(),
+            detail: format!(
+                "MAF without the column(s) {}; a GDC MAF has {}",
+                missing.join(", "),
+                MAF_COLUMNS.join(", ")
+            ),
+        });
+    }
+    let fail = |e: PolarsError| CountError::Unsupported {
+        path: input.to_string(),
+        detail: format!(
+            "cannot read the MAF: {e}; check that it is tab-separated with one header line"
+        ),
+    };
+    let cols = || MAF_COLUMNS.map(col);
+    let df = LazyCsvReader::new(PlRefPath::new(input))
+        .with_separator(b'\t')
+        .with_comment_prefix(Some("#".into()))
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_quote_char(None)
+        .finish()
+        .map_err(fail)?
+        .select(cols())
+        .with_row_index("row", Some(1))
+        .filter(
+            col(MAF_COLUMNS[3])
+                .is_not_null()
+                .and(col(MAF_COLUMNS[4]).is_not_null()),
+        )
+        .group_by(cols())
+        .agg([len().alias("copies"), col("row").min().alias("first_row")])
+        .collect()
+        .map_err(fail)?;
+    let text = |i: usize| -> Result<StringChunked, CountError> {
+        Ok(df
+            .column(MAF_COLUMNS[i])
+            .map_err(fail)?
+            .str()
+            .map_err(fail)?
+            .clone())
+    };
+    let (sample, chrom, start, reference, alt) = (text(0)?, text(1)?, text(2)?, text(3)?, text(4)?);
+    let copies = df
+        .column("copies")
+        .and_then(|c| c.cast(&DataType::UInt64))
+        .map_err(fail)?;
+    let copies = copies.u64().map_err(fail)?;
+    let first_row = df
+        .column("first_row")
+        .and_then(|c| c.cast(&DataType::UInt64))
+        .map_err(fail)?;
+    let first_row = first_row.u64().map_err(fail)?;
+    // grouped rows come in no fixed order: sort them so samples and contigs are numbered
+    // the same way every run
+    let mut rows: BTreeMap<MafCall<'_>, (u64, u64)> = BTreeMap::new();
+    for i in 0..df.height() {
+        let (Some(s), Some(c), Some(p), Some(r), Some(a)) = (
+            sample.get(i),
+            chrom.get(i),
+            start.get(i),
+            reference.get(i),
+            alt.get(i),
+        ) else {
+            continue;
+        };
+        let p: u64 = p.trim().parse().map_err(|_| CountError::Unsupported {
+            path: input.to_string(),
+            detail: format!(
+                "Start_Position '{p}' of sample {s} is not a whole number; fix the MAF"
+            ),
+        })?;
+        // an insertion lies between Start_Position and the next base
+        let pos = if r == "-" { p + 1 } else { p };
+        if pos == 0 {
+            return Err(CountError::Unsupported {
+                path: input.to_string(),
+                detail: format!("Start_Position 0 of sample {s}; positions are 1-based"),
+            });
+        }
+        let row = first_row.get(i).unwrap_or(0);
+        let e = rows.entry((s, c, pos, r, a)).or_insert((0, row));
+        e.0 += copies.get(i).unwrap_or(1);
+        e.1 = e.1.min(row);
+    }
+    let mut b = Builder::new(input);
+    for ((s, c, pos, r, a), (k, row)) in rows {
+        b.add(s, c, pos, r, a, k, row);
+    }
+    Ok(b.calls)
+}
+
+/// Reads the plain text layout: `sample, chrom, pos, ref, alt` per line, tab-separated,
+/// POS/REF/ALT as in a VCF (`-` for no bases), an optional header line, `#` comments.
+pub fn read_text(input: &str, reader: Box<dyn BufRead + Send>) -> Result<Calls, CountError> {
+    let mut b = Builder::new(input);
+    let mut first = true;
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| CountError::Truncated {
+            path: input.to_string(),
+            detail: e.to_string(),
+        })?;
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let bad = |detail: String| CountError::BadRecord {
+            path: input.to_string(),
+            record: n as u64 + 1,
+            detail,
+        };
+        if f.len() != 5 {
+            return Err(bad(format!(
+                "{} fields; the text layout is sample, chrom, pos, ref, alt (tab-separated), and a VCF needs its header (##fileformat=VCF…)",
+                f.len()
+            )));
+        }
+        let is_first = std::mem::replace(&mut first, false);
+        let Ok(pos) = f[2].trim().parse::<u64>() else {
+            if is_first {
+                continue; // the header line
+            }
+            return Err(bad(format!(
+                "pos '{}' is not a whole number; fix the line",
+                f[2]
+            )));
+        };
+        if pos == 0 {
+            return Err(bad("pos 0: positions are 1-based; fix the line".into()));
+        }
+        b.add(f[0], f[1], pos, f[3], f[4], 1, n as u64 + 1);
+    }
+    Ok(b.calls)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maf_headers_are_recognised_after_comments() {
+        assert!(looks_like_maf(
+            b"#version 2.4\nHugo_Symbol\tTumor_Sample_Barcode\n"
+        ));
+        assert!(!looks_like_maf(b"S1\tchr1\t4\tC\tT\n"));
+    }
+
+    #[test]
+    fn text_layout_with_a_header_and_dashes() {
+        let text = "sample\tchrom\tpos\tref\talt\nS1\tchr1\t4\tC\tT\nS2\tchr1\t9\tA\t-\n";
+        let calls = read_text("x.txt", Box::new(text.as_bytes())).unwrap();
+        assert_eq!(calls.samples, ["S1", "S2"]);
+        assert_eq!(calls.calls.len(), 2);
+        assert!(calls.calls[1].alt.is_empty());
+        let bad = read_text(
+            "x.txt",
+            Box::new(&b"S1\tchr1\tx4\tC\tT\nS1\tchr1\tfour\tC\tT\n"[..]),
+        );
+        assert!(bad.is_err());
+    }
+}

@@ -1,0 +1,391 @@
+//! `mutasig count`: hand-made calls on a tiny reference (tests/data/count/, every
+//! expected channel worked out in the comments of the fixture script below), the
+//! outputs read back by `inspect`, and each bad input refused on one line.
+//!
+//! tests/data/count/ref.fa: chr1 (80 bp, 20 per line) and chr2 (ACGT x 5); t1.vcf holds
+//! one call of each kind (see its records: SBS on either strand, adjacent SNVs, an MNV
+//! record, indels in a homopolymer, a tandem repeat and with microhomology, a
+//! multi-allelic record, FILTER, symbolic, duplicate, REF mismatch, N context, a run of
+//! three SNVs, and contig `2` for `chr2`); multi.vcf three samples by genotype.
+
+use crate::contract::valid_summary;
+use crate::util::{data_error, mutasig, run_ok};
+use mutasig::output::summary::Details;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn data(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/count");
+    p.join(name).to_str().unwrap().to_string()
+}
+
+/// The non-zero cells of a catalogue: (channel, sample) → count.
+fn cells(path: &Path) -> BTreeMap<(String, String), u64> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let mut out = BTreeMap::new();
+    for line in lines {
+        let f: Vec<&str> = line.split('\t').collect();
+        for (j, v) in f[1..].iter().enumerate() {
+            let v: u64 = v.parse().unwrap();
+            if v > 0 {
+                out.insert((f[0].to_string(), header[j + 1].to_string()), v);
+            }
+        }
+    }
+    out
+}
+
+fn expect(pairs: &[(&str, &str, u64)]) -> BTreeMap<(String, String), u64> {
+    pairs
+        .iter()
+        .map(|(c, s, n)| ((c.to_string(), s.to_string()), *n))
+        .collect()
+}
+
+fn count_into(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let (t1, multi, fa) = (data("t1.vcf"), data("multi.vcf"), data("ref.fa"));
+    let mut args = vec!["count", &t1, &multi, "--fasta", &fa, "-o"];
+    let d = dir.to_str().unwrap();
+    args.push(d);
+    args.extend_from_slice(extra);
+    run_ok(&args)
+}
+
+#[test]
+fn worked_examples_are_counted_into_every_catalogue() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("cat");
+    let run = count_into(&out, &["--genome-build", "TEST"]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("2→chr2"), "{err}");
+    assert!(err.contains("sample N2: no countable mutation"), "{err}");
+    assert_eq!(
+        cells(&out.join("SBS96.tsv")),
+        expect(&[
+            ("A[C>T]A", "T1", 1), // chr1:4 C>T in ACA
+            ("A[C>T]T", "T1", 1), // chr1:6 G>A in AGT, other strand
+            ("T[T>G]T", "T1", 1), // chr1:58 A>C in AAA (multi-allelic)
+            ("T[T>A]T", "T1", 1), // chr1:58 A>T
+            ("A[C>A]G", "T1", 1), // 2:2 C>A in ACG, contig 2 = chr2
+            ("A[C>T]A", "T2", 1), // multi.vcf: only T2 carries chr1:4
+            ("C[T>A]T", "T3", 1), // phased 0|1 at chr1:13
+        ])
+    );
+    assert_eq!(
+        cells(&out.join("DBS78.tsv")),
+        expect(&[("TT>AA", "T1", 1), ("CC>AA", "T1", 1)])
+    );
+    assert_eq!(
+        cells(&out.join("ID83.tsv")),
+        expect(&[
+            ("1:Del:T:3", "T1", 1), // one T of TTTT
+            ("2:Del:R:2", "T1", 1), // AC of ACACAC
+            ("4:Del:M:2", "T1", 1), // ACGT before AC
+            ("1:Ins:T:0", "T1", 1), // A between C and G
+        ])
+    );
+    let summary = std::fs::read_to_string(out.join("count_summary.tsv")).unwrap();
+    let rows: Vec<&str> = summary.lines().collect();
+    assert_eq!(
+        rows[0],
+        "Sample\trecords_read\tsbs\tdbs\tid\tref_mismatch\tfiltered\tlow_vaf\toutside_bed\tsymbolic\tduplicate\tmnv\tcomplex\tambiguous"
+    );
+    assert_eq!(rows[1], "T1\t19\t5\t2\t4\t1\t1\t0\t0\t1\t1\t3\t0\t1");
+    assert_eq!(rows[2], "N2\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0");
+    let s = valid_summary(&out);
+    let Details::Count(c) = &s.details else {
+        panic!("count summary")
+    };
+    assert_eq!(c.genome_build.as_deref(), Some("TEST"));
+    assert_eq!(c.samples, 4);
+    assert_eq!(c.contig_renames.len(), 1);
+    assert_eq!(c.per_sample[0].sbs, 5);
+    // the catalogues are what inspect, extract and assign read
+    for (name, context) in [("SBS96", "SBS96"), ("DBS78", "DBS78"), ("ID83", "ID83")] {
+        let v = crate::util::inspect_json(&out.join(format!("{name}.tsv")));
+        assert_eq!(v["context"], context, "{v}");
+    }
+}
+
+#[test]
+fn output_does_not_depend_on_threads_and_a_tsv_target_is_the_sbs96_alone() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    count_into(&a, &["--threads", "1"]);
+    count_into(&b, &["--threads", "3"]);
+    for f in ["SBS96.tsv", "DBS78.tsv", "ID83.tsv", "count_summary.tsv"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let single = d.path().join("sbs.tsv");
+    count_into(&single, &[]);
+    assert_eq!(
+        std::fs::read(&single).unwrap(),
+        std::fs::read(a.join("SBS96.tsv")).unwrap()
+    );
+}
+
+#[test]
+fn compressed_and_standard_input_read_the_same_calls() {
+    use std::io::Write;
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read(data("t1.vcf")).unwrap();
+    let bgz = d.path().join("t1.vcf.gz");
+    let mut w = noodles::bgzf::io::Writer::new(std::fs::File::create(&bgz).unwrap());
+    w.write_all(&text).unwrap();
+    w.finish().unwrap();
+    let gz = d.path().join("t1.gzip.vcf.gz");
+    let mut g = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    g.write_all(&text).unwrap();
+    g.finish().unwrap();
+    let fa = data("ref.fa");
+    let plain = run_ok(&["count", &data("t1.vcf"), "--fasta", &fa, "-o", "-"]).stdout;
+    for input in [&bgz, &gz] {
+        let out = run_ok(&["count", input.to_str().unwrap(), "--fasta", &fa, "-o", "-"]);
+        assert_eq!(out.stdout, plain, "{}", input.display());
+    }
+    let out = mutasig()
+        .args(["count", "-", "--fasta", &fa, "-o", "-"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, plain);
+    // a truncated bgzip block
+    let bytes = std::fs::read(&bgz).unwrap();
+    let cut = d.path().join("cut.vcf.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let o = d.path().join("o");
+    let err = data_error(
+        &[
+            "count",
+            cut.to_str().unwrap(),
+            "--fasta",
+            &fa,
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        err.contains("cut.vcf.gz") && err.contains("truncated"),
+        "{err}"
+    );
+    assert!(!o.exists());
+}
+
+#[test]
+fn filters_regions_allele_fractions_and_file_names() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("f");
+    count_into(
+        &out,
+        &[
+            "--all-filters",
+            "--min-vaf",
+            "0.1",
+            "--bed",
+            &data("regions.bed"),
+        ],
+    );
+    let summary = std::fs::read_to_string(out.join("count_summary.tsv")).unwrap();
+    // LowQual kept (but outside the regions), the 5% allele of chr1:58 dropped; the
+    // regions (chr1:1-20, 2:1-5) keep chr1:4, 6, 8 (mismatch), 13+14, 17 and 2:2
+    let t1 = summary.lines().nth(1).unwrap();
+    assert_eq!(t1, "T1\t19\t3\t2\t0\t1\t0\t1\t10\t1\t1\t0\t0\t0");
+    let s = valid_summary(&out);
+    let Details::Count(c) = &s.details else {
+        panic!("count summary")
+    };
+    assert_eq!(c.bed.as_ref().unwrap().bases, 25);
+    let by_name = d.path().join("n");
+    count_into(&by_name, &["--sample-from", "filename"]);
+    let text = std::fs::read_to_string(by_name.join("SBS96.tsv")).unwrap();
+    let header = text.lines().find(|l| !l.starts_with('#')).unwrap();
+    assert_eq!(header, "MutationType\tt1\tmulti");
+    // multi.vcf by file name: chr1:4 and chr1:13 both counted
+    assert_eq!(
+        cells(&by_name.join("SBS96.tsv"))
+            .iter()
+            .filter(|((_, s), _)| s == "multi")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn bad_inputs_are_refused_on_one_line_and_nothing_is_written() {
+    let d = tempfile::tempdir().unwrap();
+    let o = d.path().join("o");
+    let o = o.to_str().unwrap();
+    let fa = data("ref.fa");
+    let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
+        (
+            vec![data("noheader.vcf"), "--fasta".into(), fa.clone()],
+            vec!["noheader.vcf", "no VCF header"],
+        ),
+        (
+            vec![data("badcontig.vcf"), "--fasta".into(), fa.clone()],
+            vec!["badcontig.vcf", "record 2", "chrUn_x", "chr1, chr2"],
+        ),
+        (
+            vec![data("t1.vcf"), "--fasta".into(), data("noindex.fa")],
+            vec!["noindex.fa", "samtools faidx"],
+        ),
+        (
+            vec![data("pastend.vcf"), "--fasta".into(), fa.clone()],
+            vec!["pastend.vcf", "record 1", "past the end of chr2"],
+        ),
+        (
+            vec![data("missing.vcf"), "--fasta".into(), fa.clone()],
+            vec!["missing.vcf", "cannot read"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let mut all: Vec<&str> = vec!["count"];
+        all.extend(args.iter().map(|s| s.as_str()));
+        all.extend(["-o", o]);
+        let err = data_error(&all, None);
+        for n in needles {
+            assert!(err.contains(n), "{n} not in: {err}");
+        }
+        assert!(!Path::new(o).exists(), "{all:?} wrote {o}");
+    }
+    // settings are usage errors (exit 2) naming the flag
+    let bad = mutasig()
+        .args(["count", &data("t1.vcf"), "--fasta", &fa, "-o", o])
+        .args(["--min-vaf", "1.5"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--min-vaf"));
+}
+
+#[test]
+fn maf_and_plain_text_layouts_give_the_same_catalogues() {
+    let d = tempfile::tempdir().unwrap();
+    let fa = data("ref.fa");
+    let (maf, txt) = (d.path().join("maf"), d.path().join("txt"));
+    for (input, out) in [(data("calls.maf"), &maf), (data("calls.txt"), &txt)] {
+        run_ok(&["count", &input, "--fasta", &fa, "-o", out.to_str().unwrap()]);
+    }
+    for f in [
+        "SBS96.tsv",
+        "SBS1536.tsv",
+        "DBS78.tsv",
+        "ID83.tsv",
+        "count_summary.tsv",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(maf.join(f)).unwrap(),
+            std::fs::read_to_string(txt.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        cells(&maf.join("ID83.tsv")),
+        expect(&[("1:Del:T:3", "T1", 1), ("1:Ins:T:0", "T1", 1)])
+    );
+    assert_eq!(cells(&maf.join("DBS78.tsv")), expect(&[("TT>AA", "T2", 1)]));
+    assert_eq!(
+        cells(&maf.join("SBS96.tsv")),
+        expect(&[("A[C>T]A", "T1", 1), ("A[C>A]G", "T2", 1)])
+    );
+    let summary = std::fs::read_to_string(maf.join("count_summary.tsv")).unwrap();
+    assert_eq!(
+        summary.lines().nth(1).unwrap(),
+        "T1\t4\t1\t0\t2\t0\t0\t0\t0\t0\t1\t0\t0\t0"
+    );
+    let o = d.path().join("o");
+    let err = data_error(
+        &[
+            "count",
+            &data("nocols.maf"),
+            "--fasta",
+            &fa,
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        err.contains("nocols.maf") && err.contains("Tumor_Seq_Allele2"),
+        "{err}"
+    );
+    assert!(!o.exists());
+}
+
+#[test]
+fn sbs1536_holds_two_bases_either_side() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("cat");
+    count_into(&out, &[]);
+    assert_eq!(
+        cells(&out.join("SBS1536.tsv")),
+        expect(&[
+            ("AA[C>T]AG", "T1", 1), // chr1:4
+            ("TA[C>T]TG", "T1", 1), // chr1:6, CAGTA read on the other strand
+            ("TT[T>G]TT", "T1", 1), // chr1:58
+            ("TT[T>A]TT", "T1", 1),
+            ("AA[C>T]AG", "T2", 1),
+            ("CC[T>A]TG", "T3", 1),
+            // 2:2 is the second base of chr2: in SBS96 only
+        ])
+    );
+}
+
+#[test]
+fn bcf_gives_what_the_same_vcf_gives() {
+    use noodles::vcf::variant::io::Write as _;
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("t1.vcf")).unwrap();
+    // BCF needs every contig in the header
+    let text = text.replacen(
+        "##FORMAT",
+        "##contig=<ID=chr1,length=80>\n##contig=<ID=2,length=20>\n##FORMAT",
+        1,
+    );
+    let mut reader = noodles::vcf::io::Reader::new(text.as_bytes());
+    let header = reader.read_header().unwrap();
+    let bcf = d.path().join("t1.bcf");
+    let mut writer = noodles::bcf::io::Writer::new(std::fs::File::create(&bcf).unwrap());
+    writer.write_header(&header).unwrap();
+    for r in reader.record_bufs(&header) {
+        writer.write_variant_record(&header, &r.unwrap()).unwrap();
+    }
+    writer.try_finish().unwrap();
+    drop(writer);
+    let fa = data("ref.fa");
+    let (a, b) = (d.path().join("vcf"), d.path().join("bcf"));
+    run_ok(&[
+        "count",
+        &data("t1.vcf"),
+        "--fasta",
+        &fa,
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    run_ok(&[
+        "count",
+        bcf.to_str().unwrap(),
+        "--fasta",
+        &fa,
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    for f in ["SBS96.tsv", "DBS78.tsv", "ID83.tsv", "count_summary.tsv"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
