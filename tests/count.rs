@@ -304,6 +304,26 @@ fn maf_and_plain_text_layouts_give_the_same_catalogues() {
         summary.lines().nth(1).unwrap(),
         "T1\t4\t1\t0\t2\t0\t0\t0\t0\t0\t1\t0\t0\t0"
     );
+    // a gzipped MAF, from a file and on standard input, reads like the plain one
+    use std::io::Write;
+    let gz = d.path().join("calls.maf.gz");
+    let mut g = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    g.write_all(&std::fs::read(data("calls.maf")).unwrap())
+        .unwrap();
+    g.finish().unwrap();
+    let plain = run_ok(&["count", &data("calls.maf"), "--fasta", &fa, "-o", "-"]).stdout;
+    let from_file = run_ok(&["count", gz.to_str().unwrap(), "--fasta", &fa, "-o", "-"]);
+    assert_eq!(from_file.stdout, plain);
+    let piped = mutasig()
+        .args(["count", "-", "--fasta", &fa, "-o", "-"])
+        .write_stdin(std::fs::read(&gz).unwrap())
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert_eq!(piped.stdout, plain);
     let o = d.path().join("o");
     let err = data_error(
         &[

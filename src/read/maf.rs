@@ -1,7 +1,6 @@
-//! Calls for `count` from tables: a MAF (GDC columns; read with polars' lazy CSV scanner,
-//! which selects the needed columns, drops rows without alleles and groups identical
-//! calls before anything is collected, so a multi-GB MAF streams), or the plain text
-//! layout `sample, chrom, pos, ref, alt` (tab-separated, header optional).
+//! Calls for `count` from tables: a MAF (GDC columns, streamed row by row, only the five
+//! needed columns parsed), or the plain text layout `sample, chrom, pos, ref, alt`
+//! (tab-separated, header optional).
 //!
 //! In both, `-` stands for no bases (MAF style); MAF insertions sit after
 //! `Start_Position`, as the GDC writes them. A MAF call's record number in messages is
@@ -9,7 +8,7 @@
 
 use super::calls::{CountError, SampleStats};
 use super::vcf::{Bases, Call, Calls};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::BufRead;
 
 /// The GDC MAF columns `count` reads.
@@ -108,22 +107,70 @@ pub fn looks_like_maf(head: &[u8]) -> bool {
         .is_some_and(|l| l.windows(20).any(|w| w == b"Tumor_Sample_Barcode"))
 }
 
-/// Sample, chromosome, position, REF, ALT of a MAF row.
-type MafCall<'a> = (&'a str, &'a str, u64, &'a str, &'a str);
+/// Reads a MAF (plain, gzip or bgzip, a path or standard input) row by row: only the
+/// five columns `count` needs are looked at, so memory grows with the calls, not the file.
+/// Rows without REF or ALT allele are skipped; identical rows count once (the rest as
+/// duplicates), as in a VCF.
+pub fn read_maf(input: &str, reader: Box<dyn BufRead + Send>) -> Result<Calls, CountError> {
+    let mut b = Builder::new(input);
+    let mut index: Option<[usize; 5]> = None;
+    let mut row = 0u64;
+    for line in reader.lines() {
+        let line = line.map_err(|e| CountError::Truncated {
+            path: input.to_string(),
+            detail: e.to_string(),
+        })?;
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let Some(idx) = index else {
+            index = Some(header_index(input, &fields)?);
+            continue;
+        };
+        row += 1;
+        let get = |i: usize| fields.get(idx[i]).map(|f| f.trim()).unwrap_or("");
+        let (s, c, p, r, a) = (get(0), get(1), get(2), get(3), get(4));
+        if r.is_empty() || a.is_empty() {
+            continue;
+        }
+        let bad = |detail: String| CountError::BadRecord {
+            path: input.to_string(),
+            record: row,
+            detail,
+        };
+        let p: u64 = p.parse().map_err(|_| {
+            bad(format!(
+                "Start_Position '{p}' of sample {s} is not a whole number; fix the MAF"
+            ))
+        })?;
+        // an insertion lies between Start_Position and the next base
+        let pos = if r == "-" { p + 1 } else { p };
+        if pos == 0 {
+            return Err(bad(format!(
+                "Start_Position 0 of sample {s}; positions are 1-based"
+            )));
+        }
+        b.add(s, c, pos, r, a, 1, row);
+    }
+    if index.is_none() {
+        return Err(CountError::Unsupported {
+            path: input.to_string(),
+            detail: "MAF without a header line; a GDC MAF has one".into(),
+        });
+    }
+    Ok(b.calls)
+}
 
-/// Reads a MAF file (a path: polars scans it; not standard input, not compressed).
-pub fn read_maf(input: &str, head: &[u8]) -> Result<Calls, CountError> {
-    use polars::prelude::*;
-    let header_line = head
-        .split(|&b| b == b'\n')
-        .find(|l| !l.starts_with(b"#") && !l.is_empty())
-        .unwrap_or_default();
-    let header = String::from_utf8_lossy(header_line);
-    let names: Vec<&str> = header.trim_end_matches('\r').split('\t').collect();
+/// Positions of [`MAF_COLUMNS`] in the header, or which are missing.
+fn header_index(input: &str, names: &[&str]) -> Result<[usize; 5], CountError> {
+    let found = MAF_COLUMNS.map(|c| names.iter().position(|n| n.trim() == c));
     let missing: Vec<&str> = MAF_COLUMNS
         .iter()
-        .copied()
-        .filter(|c| !names.contains(c))
+        .zip(found)
+        .filter(|(_, f)| f.is_none())
+        .map(|(c, _)| *c)
         .collect();
     if !missing.is_empty() {
         return Err(CountError::Unsupported {
@@ -135,88 +182,7 @@ pub fn read_maf(input: &str, head: &[u8]) -> Result<Calls, CountError> {
             ),
         });
     }
-    let fail = |e: PolarsError| CountError::Unsupported {
-        path: input.to_string(),
-        detail: format!(
-            "cannot read the MAF: {e}; check that it is tab-separated with one header line"
-        ),
-    };
-    let cols = || MAF_COLUMNS.map(col);
-    let df = LazyCsvReader::new(PlRefPath::new(input))
-        .with_separator(b'\t')
-        .with_comment_prefix(Some("#".into()))
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_quote_char(None)
-        .finish()
-        .map_err(fail)?
-        .select(cols())
-        .with_row_index("row", Some(1))
-        .filter(
-            col(MAF_COLUMNS[3])
-                .is_not_null()
-                .and(col(MAF_COLUMNS[4]).is_not_null()),
-        )
-        .group_by(cols())
-        .agg([len().alias("copies"), col("row").min().alias("first_row")])
-        .collect()
-        .map_err(fail)?;
-    let text = |i: usize| -> Result<StringChunked, CountError> {
-        Ok(df
-            .column(MAF_COLUMNS[i])
-            .map_err(fail)?
-            .str()
-            .map_err(fail)?
-            .clone())
-    };
-    let (sample, chrom, start, reference, alt) = (text(0)?, text(1)?, text(2)?, text(3)?, text(4)?);
-    let copies = df
-        .column("copies")
-        .and_then(|c| c.cast(&DataType::UInt64))
-        .map_err(fail)?;
-    let copies = copies.u64().map_err(fail)?;
-    let first_row = df
-        .column("first_row")
-        .and_then(|c| c.cast(&DataType::UInt64))
-        .map_err(fail)?;
-    let first_row = first_row.u64().map_err(fail)?;
-    // grouped rows come in no fixed order: sort them so samples and contigs are numbered
-    // the same way every run
-    let mut rows: BTreeMap<MafCall<'_>, (u64, u64)> = BTreeMap::new();
-    for i in 0..df.height() {
-        let (Some(s), Some(c), Some(p), Some(r), Some(a)) = (
-            sample.get(i),
-            chrom.get(i),
-            start.get(i),
-            reference.get(i),
-            alt.get(i),
-        ) else {
-            continue;
-        };
-        let p: u64 = p.trim().parse().map_err(|_| CountError::Unsupported {
-            path: input.to_string(),
-            detail: format!(
-                "Start_Position '{p}' of sample {s} is not a whole number; fix the MAF"
-            ),
-        })?;
-        // an insertion lies between Start_Position and the next base
-        let pos = if r == "-" { p + 1 } else { p };
-        if pos == 0 {
-            return Err(CountError::Unsupported {
-                path: input.to_string(),
-                detail: format!("Start_Position 0 of sample {s}; positions are 1-based"),
-            });
-        }
-        let row = first_row.get(i).unwrap_or(0);
-        let e = rows.entry((s, c, pos, r, a)).or_insert((0, row));
-        e.0 += copies.get(i).unwrap_or(1);
-        e.1 = e.1.min(row);
-    }
-    let mut b = Builder::new(input);
-    for ((s, c, pos, r, a), (k, row)) in rows {
-        b.add(s, c, pos, r, a, k, row);
-    }
-    Ok(b.calls)
+    Ok(found.map(|f| f.unwrap_or(0)))
 }
 
 /// Reads the plain text layout: `sample, chrom, pos, ref, alt` per line, tab-separated,

@@ -221,16 +221,7 @@ pub fn read_calls(input: &str, options: &ReadOptions) -> Result<Calls, CountErro
     let head = reader.fill_buf().map_err(compressed_err)?;
     if !head.starts_with(b"##fileformat=VCF") {
         if super::maf::looks_like_maf(head) {
-            if compressed || input == "-" {
-                return Err(CountError::Unsupported {
-                    path: input.to_string(),
-                    detail: "a MAF is scanned from a plain file; decompress it to a file first"
-                        .into(),
-                });
-            }
-            let head = head.to_vec();
-            drop(reader);
-            return super::maf::read_maf(input, &head);
+            return super::maf::read_maf(input, reader);
         }
         let five_fields = head
             .split(|&b| b == b'\n')
