@@ -8,7 +8,8 @@ pub struct NmfArgs {
     /// NMF objective.
     #[arg(long, value_enum, default_value = "kl")]
     objective: Objective,
-    /// NMF solver: auto (coordinate descent for kl, HALS for frobenius), mu, hals, cd.
+    /// NMF solver: auto (coordinate descent for kl, HALS for frobenius), mu, hals, cd,
+    /// mvnmf (minimum-volume NMF, kl only; for flat signatures).
     #[arg(long, value_enum, default_value = "auto")]
     solver: Solver,
     /// NMF starting values.
@@ -27,6 +28,10 @@ pub struct NmfArgs {
     /// Iteration cap per factorization, 1 to 1000000.
     #[arg(long, default_value_t = 20_000)]
     max_iter: usize,
+    /// Weight of the volume penalty of --solver mvnmf relative to the divergence at the
+    /// start of each fit, in (0, 10).
+    #[arg(long, default_value_t = mutasig::nmf::settings::DEFAULT_VOLUME_LAMBDA)]
+    volume_lambda: f64,
 }
 
 impl NmfArgs {
@@ -39,6 +44,7 @@ impl NmfArgs {
             extrapolate: !self.no_extrapolation,
             tolerance: self.tolerance,
             max_iter: self.max_iter,
+            volume_lambda: self.volume_lambda,
         }
     }
 }

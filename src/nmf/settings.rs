@@ -1,5 +1,6 @@
 //! The NMF settings a user chooses for a whole extraction (`--objective`, `--solver`,
-//! `--init`, `--mu-warmup`, `--no-extrapolation`, `--tolerance`, `--max-iter`), checked
+//! `--init`, `--mu-warmup`, `--no-extrapolation`, `--tolerance`, `--max-iter`,
+//! `--volume-lambda`), checked
 //! once; [`NmfSettings::apply`] turns them into each factorization's [`NmfConfig`].
 
 use super::{Init, NmfConfig, Objective, Solver, solver_mismatch};
@@ -12,6 +13,16 @@ pub const MAX_ITERATIONS: usize = 1_000_000;
 pub const MAX_MU_WARMUP: usize = 10_000;
 /// Allowed `--tolerance`: a relative decrease of the objective.
 pub const TOLERANCE: Interval = Interval::open(0.0, 1.0);
+
+/// Allowed `--volume-lambda` (λ̃ of `--solver mvnmf`, relative to the divergence at the
+/// start of each fit).
+pub const VOLUME_LAMBDA: Interval = Interval::open(0.0, 10.0);
+/// Default `--volume-lambda` (see docs/benchmarks-extract.md, "Minimum-volume NMF").
+pub const DEFAULT_VOLUME_LAMBDA: f64 = 1.0;
+
+fn default_volume_lambda() -> f64 {
+    DEFAULT_VOLUME_LAMBDA
+}
 
 /// NMF settings shared by every factorization of a run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -33,6 +44,10 @@ pub struct NmfSettings {
     pub tolerance: f64,
     /// Iteration cap per factorization.
     pub max_iter: usize,
+    /// λ̃ of minimum-volume NMF (`--solver mvnmf` only): the weight of the volume term
+    /// relative to the divergence at the start of each fit.
+    #[serde(default = "default_volume_lambda")]
+    pub volume_lambda: f64,
 }
 
 impl Default for NmfSettings {
@@ -45,6 +60,7 @@ impl Default for NmfSettings {
             extrapolate: true,
             tolerance: 1e-6,
             max_iter: 20_000,
+            volume_lambda: DEFAULT_VOLUME_LAMBDA,
         }
     }
 }
@@ -55,6 +71,15 @@ impl NmfSettings {
         TOLERANCE.check("--tolerance", self.tolerance)?;
         check_count("--max-iter", self.max_iter, 1, MAX_ITERATIONS)?;
         check_count("--mu-warmup", self.mu_warmup, 0, MAX_MU_WARMUP)?;
+        VOLUME_LAMBDA.check("--volume-lambda", self.volume_lambda)?;
+        if self.solver == Solver::Mvnmf && self.objective != Objective::KullbackLeibler {
+            return Err(SettingsError::new(
+                "--solver",
+                "mvnmf",
+                "works only with --objective kl (minimum-volume KL NMF); use --objective kl \
+                 or another --solver",
+            ));
+        }
         if solver_mismatch(self.objective, self.solver).is_some() {
             let (solver, objective, fits) = match self.objective {
                 Objective::KullbackLeibler => ("hals", "kl", "cd"),
@@ -81,5 +106,48 @@ impl NmfSettings {
         cfg.max_iter = self.max_iter;
         cfg.mu_warmup = self.mu_warmup;
         cfg.extrapolate = self.extrapolate;
+        cfg.volume = self.volume_lambda;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volume_lambda_and_the_mvnmf_objective_are_checked_naming_the_flag() {
+        let ok = NmfSettings {
+            solver: Solver::Mvnmf,
+            ..NmfSettings::default()
+        };
+        assert!(ok.check().is_ok());
+        for bad in [0.0, -1.0, 10.0, f64::NAN, f64::INFINITY] {
+            let s = NmfSettings {
+                volume_lambda: bad,
+                ..ok.clone()
+            };
+            assert_eq!(s.check().unwrap_err().flag, "--volume-lambda", "{bad}");
+        }
+        let fro = NmfSettings {
+            objective: Objective::Frobenius,
+            ..ok.clone()
+        };
+        let e = fro.check().unwrap_err();
+        assert_eq!((e.flag, e.value.as_str()), ("--solver", "mvnmf"));
+        let mut cfg = NmfConfig::new(3);
+        NmfSettings {
+            volume_lambda: 0.25,
+            ..ok
+        }
+        .apply(&mut cfg);
+        assert_eq!((cfg.solver, cfg.volume), (Solver::Mvnmf, 0.25));
+    }
+
+    #[test]
+    fn settings_without_volume_lambda_read_as_the_default() {
+        let mut v = serde_json::to_value(NmfSettings::default()).unwrap();
+        v.as_object_mut().unwrap().remove("volume_lambda");
+        let s: NmfSettings = serde_json::from_value(v).unwrap();
+        assert_eq!(s.volume_lambda, DEFAULT_VOLUME_LAMBDA);
     }
 }

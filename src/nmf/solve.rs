@@ -396,6 +396,9 @@ impl<'a> Engine<'a> {
             (Method::MuFro | Method::Orthogonal, _) => self.mu_fro(side),
             (Method::Hals, _) => self.hals(side),
             (Method::CdKl, _) => self.cd_kl(side),
+            (Method::MinVolumeKl, _) => {
+                unreachable!("minimum-volume fits run in nmf::volume, not in the engine")
+            }
         }
     }
 
@@ -662,7 +665,7 @@ fn cd_block<S: V8, const B: usize>(
 
 /// The stopping rule, checked every `check_every` iterations: the objective `cur` reached
 /// the target, or (from `min_iter` on) fell by less than `tol` relative to `prev`.
-fn stops(cfg: &NmfConfig, it: usize, prev: f64, cur: f64) -> bool {
+pub(super) fn stops(cfg: &NmfConfig, it: usize, prev: f64, cur: f64) -> bool {
     let rel = (prev - cur) / prev.abs().max(TINY);
     let reached = cfg.target.is_some_and(|t| cur <= t);
     reached || (it >= cfg.min_iter && rel < cfg.tol)
