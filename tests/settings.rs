@@ -66,6 +66,19 @@ const EXTRACT: &[Case] = &[
         "--solver",
         "cd",
     ),
+    // minimum-volume NMF is defined under kl only, with a weight in (0, 10)
+    case(
+        &["--objective", "frobenius", "--solver", "mvnmf"],
+        "--solver",
+        "mvnmf",
+    ),
+    case(
+        &["--solver", "mvnmf", "--volume-lambda", "0"],
+        "--volume-lambda",
+        "0",
+    ),
+    case(&["--volume-lambda", "NaN"], "--volume-lambda", "NaN"),
+    case(&["--volume-lambda", "10"], "--volume-lambda", "10"),
 ];
 
 /// Extraction settings that set the ranks or replicates themselves.
@@ -119,6 +132,13 @@ const ASSIGN: &[Case] = &[
         "SBS3",
     ),
     case(&["--decompose", "{SIGS}"], "--decompose", "sigs.tsv"),
+    case(&["--cohort-effect", "NaN"], "--cohort-effect", "NaN"),
+    case(&["--cohort-effect", "1.5"], "--cohort-effect", "1.5"),
+    case(
+        &["--criterion", "l2", "--cohort-effect", "0.1"],
+        "--cohort-effect",
+        "0.1",
+    ),
 ];
 
 const SIMULATE: &[Case] = &[
