@@ -409,3 +409,51 @@ fn bcf_gives_what_the_same_vcf_gives() {
         );
     }
 }
+
+/// The README example: the 12 bundled VCFs count back to the catalogue they were made
+/// from, and `assign` on the counted catalogue finds the five signatures they were drawn
+/// from (SBS1, SBS2, SBS3, SBS5, SBS13) and no other.
+#[test]
+fn bundled_vcfs_count_to_their_catalogue_and_assign_finds_their_signatures() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/vcf");
+    let mut vcfs: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "vcf"))
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    vcfs.sort();
+    assert_eq!(vcfs.len(), 12);
+    let d = tempfile::tempdir().unwrap();
+    let (cat, assigned) = (d.path().join("cat"), d.path().join("assigned"));
+    let fasta = dir.join("genome.fa");
+    let mut args = vec!["count"];
+    args.extend(vcfs.iter().map(String::as_str));
+    args.extend([
+        "--fasta",
+        fasta.to_str().unwrap(),
+        "-o",
+        cat.to_str().unwrap(),
+    ]);
+    run_ok(&args);
+    assert_eq!(
+        cells(&cat.join("SBS96.tsv")),
+        cells(&dir.join("catalogue.tsv"))
+    );
+    let sbs96 = cat.join("SBS96.tsv");
+    run_ok(&[
+        "assign",
+        sbs96.to_str().unwrap(),
+        "-o",
+        assigned.to_str().unwrap(),
+        "--no-plots",
+    ]);
+    let exposures = std::fs::read_to_string(assigned.join("exposures.tsv")).unwrap();
+    let header: Vec<&str> = exposures.lines().next().unwrap().split('\t').collect();
+    assert_eq!(
+        header[1..],
+        ["SBS1", "SBS2", "SBS3", "SBS5", "SBS13"],
+        "{exposures}"
+    );
+}

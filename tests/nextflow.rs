@@ -293,6 +293,48 @@ fn nextflow_modules_run_their_script_blocks() {
     }
 }
 
+/// The bundled VCF example: (VCFs, genome.fa, genome.fa.fai, the catalogue they hold).
+fn vcf_example() -> (Vec<std::path::PathBuf>, [std::path::PathBuf; 3]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/vcf");
+    let mut vcfs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "vcf"))
+        .collect();
+    vcfs.sort();
+    let files = ["genome.fa", "genome.fa.fai", "catalogue.tsv"].map(|f| dir.join(f));
+    (vcfs, files)
+}
+
+/// A catalogue's cells without its `#` comment lines.
+fn cells(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn nextflow_count_module_counts_the_bundled_vcfs() {
+    let (vcfs, [fasta, fai, truth]) = vcf_example();
+    let vcf_refs: Vec<&Path> = vcfs.iter().map(|p| p.as_path()).collect();
+    let staged: &[(&str, &[&Path], &str)] = &[
+        ("calls", &vcf_refs, ""),
+        ("fasta", &[fasta.as_path()], ""),
+        ("fai", &[fai.as_path()], ""),
+    ];
+    let ext: BTreeMap<&str, &str> = [("args", "--genome-build synthetic")].into();
+    let (task, _, _) = run_task("count", "script", staged, &[], &ext);
+    let sbs96 = task.path().join("cohort1/SBS96.tsv");
+    assert_eq!(cells(&sbs96), cells(&truth), "counted SBS96 differs");
+    let head = std::fs::read_to_string(&sbs96).unwrap();
+    assert!(head.lines().next().unwrap().contains("synthetic"), "{head}");
+    run_task("count", "stub", staged, &[], &BTreeMap::new());
+}
+
 #[test]
 fn nextflow_modules_run_their_stub_blocks() {
     let ex = example();

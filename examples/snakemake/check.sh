@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs the Snakemake workflow for real (Snakemake pinned, in a venv) on the bundled
-# example: ranks 1-4 x 10 replicates scattered over 12 jobs (chunks of 4), merged,
-# assigned and reported with -j 2; then checks that the merged folder equals a single
-# `mutasig extract` with the same settings (every file; summary.json and the manifest
-# without the run's timings), and that a rerun of the whole workflow succeeds.
+# Runs the Snakemake workflow for real (Snakemake pinned, in a venv) on two bundled
+# cohorts: the breast21 catalogue, and 12 VCFs (examples/vcf) counted by `mutasig count`;
+# each with ranks 1-4 x 10 replicates scattered over 12 jobs (chunks of 4), merged,
+# assigned and reported with -j 2. Then checks that the counted catalogue equals the one
+# the VCFs were made from, that each merged folder equals a single `mutasig extract` with
+# the same settings (every file; summary.json and the manifest without the run's
+# timings), and that a rerun of the whole workflow succeeds.
 #   examples/snakemake/check.sh MUTASIG_BINARY
 # VENV (default ~/.cache/mutasig-snakemake-venv) is reused. Exit 3: Snakemake could not
 # be installed (a skip, not a failure).
@@ -13,6 +15,7 @@ SNAKEMAKE_VERSION=9.27.1
 bin=$(readlink -f "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 example=$(readlink -f "$here/../breast21_wgs_sbs96.tsv")
+vcf=$(readlink -f "$here/../vcf")
 venv=${VENV:-$HOME/.cache/mutasig-snakemake-venv}
 if [ ! -x "$venv/bin/snakemake" ] || [ "$("$venv/bin/snakemake" --version)" != "$SNAKEMAKE_VERSION" ]; then
   python3 -m venv "$venv" || exit 3
@@ -23,6 +26,10 @@ trap 'rm -rf "$work"' EXIT
 cat > "$work/config.yaml" <<YAML
 cohorts:
   breast21: $example
+vcf_cohorts:
+  vcf12:
+    fasta: $vcf/genome.fa
+    vcfs: $vcf/sample*.vcf
 min_rank: 1
 max_rank: 4
 replicates: 10
@@ -37,11 +44,29 @@ smk() {
     --configfile "$work/config.yaml" -j 2 --quiet all "$@"
 }
 smk
-parts=$(find "$work/results/breast21/parts" -name '*.part' | wc -l)
-[ "$parts" -eq 12 ] || { echo "FAIL: expected 12 scatter parts, found $parts" >&2; exit 1; }
+for cohort in breast21 vcf12; do
+  parts=$(find "$work/results/$cohort/parts" -name '*.part' | wc -l)
+  [ "$parts" -eq 12 ] || { echo "FAIL: $cohort: expected 12 scatter parts, found $parts" >&2; exit 1; }
+done
+# the counted catalogue holds exactly the counts the VCFs were made from
+python3 - "$work/results/vcf12/count/SBS96.tsv" "$vcf/catalogue.tsv" <<'PY'
+import sys
+def cells(path):
+    rows = [l.rstrip("\n").split("\t") for l in open(path) if not l.startswith("#")]
+    head = rows[0]
+    return {(r[0], head[i]): int(r[i]) for r in rows[1:] for i in range(1, len(head))}
+counted, truth = cells(sys.argv[1]), cells(sys.argv[2])
+if counted != truth:
+    sys.exit(f"FAIL: count differs from {sys.argv[2]} in {sum(counted.get(k) != v for k, v in truth.items())} cells")
+print(f"count: {len(truth)} cells equal to the catalogue the VCFs were made from")
+PY
 "$bin" -q extract "$example" --min-rank 1 --max-rank 4 --replicates 10 --seed 42 \
-  -o "$work/single"
-python3 - "$work/results/breast21/extract" "$work/single" <<'PY'
+  -o "$work/single/breast21"
+# from the working directory, with the path the workflow gave (summary.json records it)
+(cd "$work" && "$bin" -q extract results/vcf12/count/SBS96.tsv --min-rank 1 --max-rank 4 \
+  --replicates 10 --seed 42 -o single/vcf12)
+for cohort in breast21 vcf12; do
+python3 - "$work/results/$cohort/extract" "$work/single/$cohort" <<'PY'
 import json, os, sys
 merged, single = sys.argv[1], sys.argv[2]
 def files(root):
@@ -64,11 +89,14 @@ for f in a:
         same = open(p, "rb").read() == open(q, "rb").read()
     if not same:
         sys.exit(f"FAIL: {f} differs between the merged and the single-process run")
-print(f"merged folder equals the single-process run ({len(a)} files)")
+print(f"{os.path.basename(os.path.dirname(merged))}: merged folder equals the single-process run ({len(a)} files)")
 PY
-[ -f "$work/results/breast21/report/report.html" ] || { echo "FAIL: no report.html" >&2; exit 1; }
-[ -f "$work/results/breast21/assign/exposures.tsv" ] || { echo "FAIL: no assign exposures" >&2; exit 1; }
-grep -q "selected rank" "$work/logs/breast21/merge.log" || { echo "FAIL: merge log" >&2; exit 1; }
+done
+for cohort in breast21 vcf12; do
+  [ -f "$work/results/$cohort/report/report.html" ] || { echo "FAIL: $cohort: no report.html" >&2; exit 1; }
+  [ -f "$work/results/$cohort/assign/exposures.tsv" ] || { echo "FAIL: $cohort: no assign exposures" >&2; exit 1; }
+  grep -q "selected rank" "$work/logs/$cohort/merge.log" || { echo "FAIL: $cohort: merge log" >&2; exit 1; }
+done
 # a rerun of every job (what a user does after changing a rule) into the same folders
 smk --forceall
-echo "Snakemake $SNAKEMAKE_VERSION workflow: 12 scatter jobs, merge, assign, report; rerun OK"
+echo "Snakemake $SNAKEMAKE_VERSION workflow: count from VCFs, 2 x 12 scatter jobs, merge, assign, report; rerun OK"
