@@ -747,9 +747,17 @@ fn methods(f: &Folder) -> String {
             Objective::KullbackLeibler => "generalized Kullback–Leibler (Poisson) objective",
             Objective::Frobenius => "squared Frobenius-norm objective",
         });
+        // minimum-volume NMF changes what the signatures are, so the paragraph names it
+        let volume = (settings.nmf.solver == crate::nmf::Solver::Mvnmf).then(|| {
+            format!(
+                " and a minimum-volume penalty on the signatures (weight {} of the divergence at the start of each fit; Leplat, Gillis & Ang, 2019)",
+                settings.nmf.volume_lambda
+            )
+        });
         p.push(format!(
-            "Mutational signatures were extracted de novo from {cohort} with {tool} (version {version}) by non-negative matrix factorization (NMF; Lee & Seung, 1999){}.",
-            objective.map(|o| format!(" with the {o}")).unwrap_or_default()
+            "Mutational signatures were extracted de novo from {cohort} with {tool} (version {version}) by non-negative matrix factorization (NMF; Lee & Seung, 1999){}{}.",
+            objective.map(|o| format!(" with the {o}")).unwrap_or_default(),
+            volume.unwrap_or_default()
         ));
         let mut s = String::new();
         if let Some((a, b, n)) = ranks_tried(f) {

@@ -920,3 +920,39 @@ fn assign_is_byte_identical_across_thread_counts_with_and_without_artefacts() {
         }
     }
 }
+
+/// `--solver mvnmf` runs end to end (non-negative signatures summing to one) and the
+/// report's methods paragraph names the minimum-volume penalty and its weight.
+#[test]
+fn extract_with_mvnmf_names_the_volume_penalty_in_the_methods() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("mv");
+    let ex = example();
+    run_ok(&[
+        "extract",
+        ex.to_str().unwrap(),
+        "--rank",
+        "3",
+        "--replicates",
+        "2",
+        "--solver",
+        "mvnmf",
+        "--volume-lambda",
+        "0.5",
+        "--max-iter",
+        "300",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let sigs = columns(&out.join("signatures.tsv"));
+    assert_eq!(sigs.len(), 3);
+    for (name, col) in &sigs {
+        assert!(col.iter().all(|&v| v >= 0.0), "{name}");
+        assert!((col.iter().sum::<f64>() - 1.0).abs() < 1e-3, "{name}");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("minimum-volume penalty on the signatures (weight 0.5"),
+        "methods paragraph does not name mvnmf"
+    );
+}
