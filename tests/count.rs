@@ -540,6 +540,22 @@ fn transcriptional_strand_worked_examples() {
         panic!("count summary")
     };
     assert_eq!(c.transcripts.as_ref().unwrap().feature, "gene");
+    // gzip-compressed, recognised through the .gz suffix
+    use std::io::Write;
+    let gz = d.path().join("genes.gtf.gz");
+    let mut g = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    g.write_all(&std::fs::read(data("genes.gtf")).unwrap())
+        .unwrap();
+    g.finish().unwrap();
+    let zipped = d.path().join("gz");
+    count_strand(&zipped, gz.to_str().unwrap(), &[]);
+    assert_eq!(
+        cells(&out.join("SBS384.tsv")),
+        cells(&zipped.join("SBS384.tsv"))
+    );
 }
 
 #[test]
