@@ -4,22 +4,27 @@
 Builds a small genome (3 contigs with homopolymers, tandem repeats and microhomology
 sites), simulates left-aligned SNVs, adjacent SNV pairs and indels for a few samples
 (one VCF per sample), installs the genome into SigProfilerMatrixGenerator as a custom
-genome, runs both tools and compares SBS96, DBS78 and ID83 cell by cell.
+genome, runs both tools and compares SBS96, DBS78 and ID83 cell by cell, and SBS288 and
+SBS384 (transcriptional strand) with random transcripts on both strands, some
+overlapping, given to SigProfilerMatrixGenerator as its transcript table and to mutasig
+as BED6 (`--transcripts`).
 
     python3 -m venv /tmp/spmg-venv && /tmp/spmg-venv/bin/pip install SigProfilerMatrixGenerator
     /tmp/spmg-venv/bin/python benches/count_spmg.py target/release/mutasig [WORKDIR]
 
 Prints the totals and differing cells per context; exit 0 when DBS78 and ID83 are
-identical and SBS96 is identical once the bases of adjacent SNV pairs are also counted
-as SBS (as SigProfilerMatrixGenerator does; mutasig counts such a pair as one DBS only).
+identical and SBS96, SBS1536, SBS288 and SBS384 are identical once the bases of adjacent
+SNV pairs are also counted as SBS (as SigProfilerMatrixGenerator does; mutasig counts
+such a pair as one DBS only).
 """
 import os, random, shutil, subprocess, sys
 
 BIN = sys.argv[1]
 WORK = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else "/tmp/count-spmg")
-GENOME = "mutasigtest"
+GENOME = os.environ.get("SPMG_GENOME", "mutasigtest")  # another name for concurrent runs
 CONTIGS = {"1": 400_000, "2": 300_000, "3": 300_000}
 SAMPLES = 4
+TRANSCRIPTS = 25  # per contig, 2-40 kb, either strand: overlaps make bidirectional bases
 random.seed(7)
 
 
@@ -110,10 +115,20 @@ def write_inputs(seqs, samples):
                 f.write(f">{c}\n{seq}\n")
     tdir = os.path.join(WORK, "transcripts")
     os.makedirs(tdir)
-    with open(os.path.join(tdir, f"{GENOME}_transcripts.txt"), "w") as f:
+    # the same transcripts as SigProfilerMatrixGenerator's table (1-based inclusive,
+    # strand 1/-1) and as BED6 for mutasig (0-based half-open, +/-)
+    rng = random.Random(11)
+    with open(os.path.join(tdir, f"{GENOME}_transcripts.txt"), "w") as f, \
+            open(os.path.join(WORK, "transcripts.bed"), "w") as bed:
         f.write("Gene stable ID\tTranscript stable ID\tChromosome/scaffold name\tStrand\tTranscript start (bp)\tTranscript end (bp)\n")
         for c, seq in seqs.items():
-            f.write(f"G{c}\tT{c}\t{c}\t1\t1000\t{len(seq) - 1000}\n")
+            for k in range(TRANSCRIPTS):
+                length = rng.randint(2_000, 40_000)
+                start = rng.randint(1, len(seq) - length)
+                end = start + length - 1
+                strand = rng.choice(["1", "-1"])
+                f.write(f"G{c}_{k}\tT{c}_{k}\t{c}\t{strand}\t{start}\t{end}\n")
+                bed.write(f"{c}\t{start - 1}\t{end}\tT{c}_{k}\t0\t{'+' if strand == '1' else '-'}\n")
     edir = os.path.join(WORK, "exome")
     os.makedirs(edir)
     with open(os.path.join(edir, f"{GENOME}_exome.interval_list"), "w") as f:
@@ -141,6 +156,11 @@ def write_inputs(seqs, samples):
                         f.write(line(c, p, r, a))
     return (fasta_dir, os.path.join(tdir, f"{GENOME}_transcripts.txt"),
             os.path.join(edir, f"{GENOME}_exome.interval_list"), vdir, sdir)
+
+
+def row_labels(path):
+    with open(path) as f:
+        return [l.split("\t", 1)[0] for l in f if not l.startswith("#")][1:]
 
 
 def read_matrix(path):
@@ -185,12 +205,15 @@ def main():
     split = os.path.join(WORK, "mutasig_split")
     svcfs = sorted(os.path.join(sdir, f) for f in os.listdir(sdir) if f.endswith(".vcf"))
     subprocess.run([BIN, "count", *svcfs, "--fasta", os.path.join(WORK, "genome.fa"),
+                    "--transcripts", os.path.join(WORK, "transcripts.bed"),
                     "--sample-from", "filename", "-o", split, "--force"], check=True)
     same = True
     # mutasig counts two adjacent SNVs as one DBS only; SigProfilerMatrixGenerator also
     # counts both bases in SBS96. With the pairs' bases in files of their own (summed per
     # sample), mutasig's SBS96 must equal SigProfilerMatrixGenerator's exactly.
-    for ctx in ["SBS96", "SBS1536"]:
+    # (SBS288 is not summed so: halving the B counts of each part is not halving the sum;
+    # it is compared on calls without adjacent pairs below)
+    for ctx in ["SBS96", "SBS1536", "SBS384"]:
         theirs = read_matrix(os.path.join(vdir, "output", "SBS", f"cmp.{ctx}.all"))
         summed = {}
         for (label, name), v in read_matrix(os.path.join(split, f"{ctx}.tsv")).items():
@@ -199,7 +222,39 @@ def main():
         diff = [k for k in set(theirs) | set(summed) if theirs.get(k, 0) != summed.get(k, 0)]
         print(f"{ctx} with the DBS bases counted as SBS too: mutasig {sum(summed.values())}, "
               f"SigProfilerMatrixGenerator {sum(theirs.values())}, differing cells {len(diff)}")
+        if ctx == "SBS384":
+            per_strand = {}
+            for (label, _), v in summed.items():
+                per_strand[label[0]] = per_strand.get(label[0], 0) + v
+            print("  SBS384 per strand class (mutasig): " +
+                  ", ".join(f"{k} {per_strand.get(k, 0)}" for k in "TUBN"))
+        for k in sorted(diff)[:20]:
+            print(f"  {k[0]}\t{k[1]}\tSPMG {theirs.get(k, 0)}\tmutasig {summed.get(k, 0)}")
         same &= not diff
+    # transcriptional strand without the adjacent pairs (so no DBS and no summing): both
+    # tools on the same single SNVs, every SBS context compared directly
+    ndir = os.path.join(WORK, "vcf_nodbs")
+    os.makedirs(ndir)
+    for s in samples:
+        shutil.copy(os.path.join(sdir, f"{s}.vcf"), ndir)
+    matGen.SigProfilerMatrixGeneratorFunc("nodbs", GENOME, ndir + "/", plot=False, exome=False)
+    nodbs = os.path.join(WORK, "mutasig_nodbs")
+    nvcfs = sorted(os.path.join(ndir, f) for f in os.listdir(ndir) if f.endswith(".vcf"))
+    subprocess.run([BIN, "count", *nvcfs, "--fasta", os.path.join(WORK, "genome.fa"),
+                    "--transcripts", os.path.join(WORK, "transcripts.bed"),
+                    "--sample-from", "filename", "-o", nodbs, "--force"], check=True)
+    for ctx in ["SBS96", "SBS288", "SBS384"]:
+        theirs = read_matrix(os.path.join(ndir, "output", "SBS", f"nodbs.{ctx}.all"))
+        mine = read_matrix(os.path.join(nodbs, f"{ctx}.tsv"))
+        diff = [k for k in set(theirs) | set(mine) if theirs.get(k, 0) != mine.get(k, 0)]
+        print(f"{ctx} of the single SNVs only: mutasig {sum(mine.values())}, "
+              f"SigProfilerMatrixGenerator {sum(theirs.values())}, differing cells {len(diff)}")
+        for k in sorted(diff)[:20]:
+            print(f"  {k[0]}\t{k[1]}\tSPMG {theirs.get(k, 0)}\tmutasig {mine.get(k, 0)}")
+        order = row_labels(os.path.join(ndir, "output", "SBS", f"nodbs.{ctx}.all")) == \
+            row_labels(os.path.join(nodbs, f"{ctx}.tsv"))
+        print(f"  {ctx} rows in the same order: {order}")
+        same &= not diff and order
     for ctx, sub, ours in [("SBS96", "SBS", "SBS96.tsv"), ("DBS78", "DBS", "DBS78.tsv"), ("ID83", "ID", "ID83.tsv")]:
         theirs = read_matrix(os.path.join(vdir, "output", sub, f"cmp.{ctx}.all"))
         mine = read_matrix(os.path.join(out, ours))

@@ -1,5 +1,6 @@
 //! `count`: variant calls (VCF, MAF, plain text) and a reference genome into SBS96,
-//! SBS1536, DBS78 and ID83 catalogues.
+//! SBS1536, DBS78 and ID83 catalogues, and with a gene annotation SBS288 and SBS384
+//! (transcriptional strand, [`crate::read::transcripts`]).
 //!
 //! The pipeline: every input is read (in parallel, [`crate::read::vcf`]), its contig names
 //! matched to the FASTA's ([`resolve_contig`]), then one contig of the reference at a time
@@ -13,6 +14,7 @@ pub mod sbs;
 
 pub use crate::read::calls::{CountError, SampleFrom, SampleStats, resolve_contig};
 use crate::read::fasta::Fasta;
+use crate::read::transcripts::{Segment, StrandIndex, coverage_at};
 use crate::read::vcf::{self, Call, ReadOptions};
 use crate::settings::SettingsError;
 use rayon::prelude::*;
@@ -38,6 +40,9 @@ pub struct CountSettings {
     pub bed: Option<PathBuf>,
     /// Genome build, recorded in the outputs (`GRCh38`).
     pub genome_build: Option<String>,
+    /// Gene annotation (BED6 or GTF) for the transcriptional strand: SBS288 and SBS384
+    /// are counted only with it.
+    pub transcripts: Option<PathBuf>,
 }
 
 impl CountSettings {
@@ -91,6 +96,11 @@ pub struct Counted {
     /// SBS1536 counts (two bases either side), one vector of 1536 per sample; an SBS
     /// within two bases of a contig end or of an `N` is in SBS96 only.
     pub sbs1536: Vec<Vec<u64>>,
+    /// SBS384 counts (`--transcripts`), one vector of 384 per sample in the order of
+    /// [`sbs::sbs384_labels`]; summed over the four strand classes they are `sbs96`.
+    pub sbs384: Option<Vec<Vec<u64>>>,
+    /// The annotation read for SBS384 (`--transcripts`).
+    pub strand_index: Option<crate::read::transcripts::StrandIndex>,
     /// DBS78 counts, one vector of 78 per sample.
     pub dbs78: Vec<Vec<u64>>,
     /// ID83 counts, one vector of 83 per sample.
@@ -197,7 +207,17 @@ pub fn count(settings: &CountSettings) -> Result<Counted, CountError> {
             .sum::<u64>()
     });
 
+    let strand_index = match &settings.transcripts {
+        Some(t) => {
+            let lengths: Vec<u64> = fasta.contigs().iter().map(|(_, l)| *l).collect();
+            let path = t.display().to_string();
+            Some(StrandIndex::read(&path, &contig_index, &lengths)?)
+        }
+        None => None,
+    };
+
     let n = samples.len();
+    let mut sbs384 = vec![vec![0u64; 384]; n];
     let mut sbs96 = vec![vec![0u64; 96]; n];
     let mut sbs1536 = vec![vec![0u64; 1536]; n];
     let mut dbs78 = vec![vec![0u64; 78]; n];
@@ -222,6 +242,7 @@ pub fn count(settings: &CountSettings) -> Result<Counted, CountError> {
             name: &name,
             fasta: fasta.shown(),
             files: &files,
+            strand: strand_index.as_ref().map_or(&[], |x| x.contig(ci)),
         };
         let per_sample: Vec<&[Call]> = bucket.chunk_by(|a, b| a.sample == b.sample).collect();
         let partial: Vec<Result<Tally, CountError>> = per_sample
@@ -233,6 +254,7 @@ pub fn count(settings: &CountSettings) -> Result<Counted, CountError> {
             let s = calls[0].sample as usize;
             add_into(&mut sbs96[s], &t.sbs96);
             add_into(&mut sbs1536[s], &t.sbs1536);
+            add_into(&mut sbs384[s], &t.sbs384);
             add_into(&mut dbs78[s], &t.dbs78);
             add_into(&mut id83[s], &t.id83);
             stats[s].add(&t.stats);
@@ -250,6 +272,14 @@ pub fn count(settings: &CountSettings) -> Result<Counted, CountError> {
             list.join(", ")
         ));
     }
+    if let Some(x) = &strand_index
+        && x.intervals == 0
+    {
+        warnings.push(format!(
+            "--transcripts: no {} interval on a contig of the reference ({} on other contigs); every SBS is N (non-transcribed) in SBS288 and SBS384",
+            x.feature, x.ignored
+        ));
+    }
     for st in &stats {
         if st.counted() == 0 {
             warnings.push(format!(
@@ -262,6 +292,8 @@ pub fn count(settings: &CountSettings) -> Result<Counted, CountError> {
         samples,
         sbs96,
         sbs1536,
+        sbs384: strand_index.as_ref().map(|_| sbs384),
+        strand_index,
         dbs78,
         id83,
         stats,
@@ -301,6 +333,7 @@ fn add_into(total: &mut [u64], part: &[u64]) {
 struct Tally {
     sbs96: Vec<u64>,
     sbs1536: Vec<u64>,
+    sbs384: Vec<u64>,
     dbs78: Vec<u64>,
     id83: Vec<u64>,
     stats: SampleStats,
@@ -311,6 +344,8 @@ struct ContigCtx<'a> {
     name: &'a str,
     fasta: &'a str,
     files: &'a [&'a str],
+    /// The annotation's segments on this contig (empty without `--transcripts`).
+    strand: &'a [Segment],
 }
 
 /// What a call is once the bases REF and ALT share are removed.
@@ -356,6 +391,7 @@ impl ContigCtx<'_> {
         let mut t = Tally {
             sbs96: vec![0; 96],
             sbs1536: vec![0; 1536],
+            sbs384: vec![0; 384],
             dbs78: vec![0; 78],
             id83: vec![0; 83],
             stats: SampleStats::default(),
@@ -444,6 +480,8 @@ impl ContigCtx<'_> {
                         Some(c) => {
                             t.sbs96[c] += 1;
                             t.stats.sbs += 1;
+                            let coverage = coverage_at(self.strand, p as u64);
+                            t.sbs384[96 * sbs::strand_class(coverage, seq[p]) + c] += 1;
                             if p >= 2 && p + 2 < seq.len() {
                                 let five = [seq[p - 2], seq[p - 1], seq[p], seq[p + 1], seq[p + 2]];
                                 if let Some(c) = sbs::sbs1536_channel(five, snvs[i].1) {

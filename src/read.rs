@@ -12,5 +12,6 @@ pub mod inspect;
 pub mod maf;
 pub mod reference;
 pub mod table;
+pub mod transcripts;
 pub mod vcf;
 pub mod written;

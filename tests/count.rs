@@ -457,3 +457,164 @@ fn bundled_vcfs_count_to_their_catalogue_and_assign_finds_their_signatures() {
         "{exposures}"
     );
 }
+
+/// `strand.vcf` against `genes.bed` (chr1 1-20 on +, 21-40 on -, 41-50 on + and 45-50 on
+/// - too, written `1`; a gene on a contig the FASTA lacks) and the same genes as GTF.
+fn count_strand(dir: &Path, annotation: &str, extra: &[&str]) -> std::process::Output {
+    let (vcf, fa, ann) = (data("strand.vcf"), data("ref.fa"), data(annotation));
+    let mut args = vec!["count", &vcf, "--fasta", &fa, "--transcripts", &ann];
+    args.extend(["--sample-from", "filename", "-o", dir.to_str().unwrap()]);
+    args.extend_from_slice(extra);
+    run_ok(&args)
+}
+
+/// Per-label sums of a catalogue's cells after `key` maps each label.
+fn folded(path: &Path, key: impl Fn(&str) -> String) -> BTreeMap<(String, String), u64> {
+    let mut out = BTreeMap::new();
+    for ((label, sample), v) in cells(path) {
+        *out.entry((key(&label), sample)).or_insert(0) += v;
+    }
+    out
+}
+
+#[test]
+fn transcriptional_strand_worked_examples() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("bed");
+    count_strand(&out, "genes.bed", &[]);
+    let s = "strand";
+    assert_eq!(
+        cells(&out.join("SBS384.tsv")),
+        expect(&[
+            ("U:A[C>T]A", s, 1), // chr1:4 C>T in ACA, + gene: the C is on the coding strand
+            ("T:A[C>T]T", s, 1), // chr1:6 G>A in AGT, + gene: the C (other strand) is transcribed
+            ("T:G[C>A]A", s, 1), // chr1:28 C>A in GCA, - gene
+            ("U:T[C>A]A", s, 1), // chr1:32 G>T in TGA, - gene: read on -, the coding strand
+            ("T:G[T>C]A", s, 1), // chr1:43 A>G in TAC, + gene only
+            ("B:G[T>C]A", s, 1), // chr1:46 T>C in GTA, + and - genes
+            ("B:A[C>G]C", s, 1), // chr1:48 C>G in ACC, + and - genes
+            ("N:A[C>T]G", s, 2), // chr1:62 C>T in ACG, no gene; chr2:6 the same, no gene on chr2
+        ])
+    );
+    // SBS288: B halved between T and U, the odd one to T (SigProfilerMatrixGenerator)
+    assert_eq!(
+        cells(&out.join("SBS288.tsv")),
+        expect(&[
+            ("U:A[C>T]A", s, 1),
+            ("T:A[C>T]T", s, 1),
+            ("T:G[C>A]A", s, 1),
+            ("U:T[C>A]A", s, 1),
+            ("T:G[T>C]A", s, 2),
+            ("T:A[C>G]C", s, 1),
+            ("N:A[C>T]G", s, 2),
+        ])
+    );
+    let text = std::fs::read_to_string(out.join("SBS384.tsv")).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[0].starts_with("# mutasig count ") && rows[0].contains("SBS384 catalogue"));
+    assert_eq!(rows[1], "MutationType\tstrand");
+    assert_eq!(rows.len(), 2 + 384);
+    assert!(rows[2].starts_with("T:A[C>A]A\t") && rows[2 + 96].starts_with("U:A[C>A]A\t"));
+    assert!(rows[2 + 192].starts_with("B:") && rows[2 + 288].starts_with("N:"));
+    let s288 = std::fs::read_to_string(out.join("SBS288.tsv")).unwrap();
+    assert_eq!(s288.lines().count(), 2 + 288);
+    let summary = valid_summary(&out);
+    let Details::Count(c) = &summary.details else {
+        panic!("count summary")
+    };
+    assert!(c.contexts.iter().any(|x| x == "SBS384"));
+    let t = c.transcripts.as_ref().unwrap();
+    assert_eq!(
+        (t.feature.as_str(), t.intervals, t.ignored_intervals),
+        ("region", 4, 1)
+    );
+    assert_eq!((t.bases_plus, t.bases_minus, t.bases_both), (24, 20, 6));
+    // the same genes as GTF: gene lines (its transcript on - at 60-65 is not used)
+    let gtf = d.path().join("gtf");
+    count_strand(&gtf, "genes.gtf", &[]);
+    for f in ["SBS288.tsv", "SBS384.tsv", "SBS96.tsv"] {
+        assert_eq!(cells(&out.join(f)), cells(&gtf.join(f)), "{f}");
+    }
+    let summary = valid_summary(&gtf);
+    let Details::Count(c) = &summary.details else {
+        panic!("count summary")
+    };
+    assert_eq!(c.transcripts.as_ref().unwrap().feature, "gene");
+    // gzip-compressed, recognised through the .gz suffix
+    use std::io::Write;
+    let gz = d.path().join("genes.gtf.gz");
+    let mut g = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    g.write_all(&std::fs::read(data("genes.gtf")).unwrap())
+        .unwrap();
+    g.finish().unwrap();
+    let zipped = d.path().join("gz");
+    count_strand(&zipped, gz.to_str().unwrap(), &[]);
+    assert_eq!(
+        cells(&out.join("SBS384.tsv")),
+        cells(&zipped.join("SBS384.tsv"))
+    );
+}
+
+#[test]
+fn sbs384_sums_to_sbs96_and_does_not_depend_on_threads() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a"), d.path().join("b"));
+    let ann = data("genes.bed");
+    count_into(&a, &["--transcripts", &ann, "--threads", "1"]);
+    count_into(&b, &["--transcripts", &ann, "--threads", "3"]);
+    for f in ["SBS96.tsv", "SBS288.tsv", "SBS384.tsv"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let strip = |l: &str| l[2..].to_string();
+    let sbs96 = cells(&a.join("SBS96.tsv"));
+    assert!(!sbs96.is_empty());
+    assert_eq!(folded(&a.join("SBS384.tsv"), strip), sbs96);
+    assert_eq!(folded(&a.join("SBS288.tsv"), strip), sbs96);
+    // without --transcripts neither is written
+    let c = d.path().join("c");
+    count_into(&c, &[]);
+    assert!(!c.join("SBS384.tsv").exists() && !c.join("SBS288.tsv").exists());
+    assert!(c.join("SBS96.tsv").exists());
+}
+
+#[test]
+fn a_bad_annotation_line_is_refused_and_nothing_is_written() {
+    let d = tempfile::tempdir().unwrap();
+    let o = d.path().join("o");
+    let o = o.to_str().unwrap();
+    let (vcf, fa, bad) = (data("strand.vcf"), data("ref.fa"), data("badgenes.bed"));
+    let err = data_error(
+        &[
+            "count",
+            &vcf,
+            "--fasta",
+            &fa,
+            "--transcripts",
+            &bad,
+            "-o",
+            o,
+        ],
+        None,
+    );
+    for n in ["badgenes.bed", "line 2", "BED6"] {
+        assert!(err.contains(n), "{n} not in: {err}");
+    }
+    assert!(!Path::new(o).exists());
+    // --transcripts with a single-table output is a usage error naming the flag
+    let single = d.path().join("x.tsv");
+    let out = mutasig()
+        .args(["count", &vcf, "--fasta", &fa, "--transcripts", &bad, "-o"])
+        .arg(&single)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--transcripts"));
+    assert!(!single.exists());
+}

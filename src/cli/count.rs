@@ -1,6 +1,6 @@
 //! `mutasig count`: variant calls and a reference genome into catalogues.
 
-use super::common::{run_info, usage};
+use super::common::{run_info, usage, usage_line};
 use clap::{Args, ValueEnum};
 use mutasig::count::{self, CountSettings, SampleFrom};
 use mutasig::output::{FileTarget, OutputDir};
@@ -25,8 +25,9 @@ pub struct CountArgs {
     /// bgzip-compressed with its .gzi too.
     #[arg(long, value_name = "REF.fa")]
     fasta: PathBuf,
-    /// Output: a folder (SBS96.tsv, SBS1536.tsv, DBS78.tsv, ID83.tsv, count_summary.tsv,
-    /// summary.json), or a FILE.tsv (or `-`) for the SBS96 catalogue alone.
+    /// Output: a folder (SBS96.tsv, SBS1536.tsv, DBS78.tsv, ID83.tsv, with --transcripts
+    /// SBS288.tsv and SBS384.tsv, count_summary.tsv, summary.json), or a FILE.tsv (or `-`)
+    /// for the SBS96 catalogue alone.
     #[arg(short, long)]
     output: PathBuf,
     /// Replace an existing output.
@@ -47,6 +48,10 @@ pub struct CountArgs {
     /// Genome build of the reference (for example GRCh38), recorded in the outputs.
     #[arg(long, value_name = "NAME")]
     genome_build: Option<String>,
+    /// Gene annotation (BED6 with the strand in column 6, or GTF: gene lines, else
+    /// transcript lines) for the transcriptional-strand catalogues SBS288 and SBS384.
+    #[arg(long, value_name = "GENES.bed|GTF")]
+    transcripts: Option<PathBuf>,
 }
 
 /// Whether `-o` names a single table rather than a folder.
@@ -67,11 +72,22 @@ pub fn run(a: CountArgs) -> anyhow::Result<()> {
         min_vaf: a.min_vaf,
         bed: a.bed,
         genome_build: a.genome_build,
+        transcripts: a.transcripts,
     };
     settings.check().map_err(usage)?;
+    if settings.transcripts.is_some() && single_file(&a.output) {
+        return Err(usage_line(
+            "--transcripts: SBS288 and SBS384 are written into an output folder; give -o DIR (-o FILE.tsv writes SBS96 alone)".into(),
+        ));
+    }
     let fasta = settings.fasta.display().to_string();
     let mut inputs: Vec<&str> = settings.inputs.iter().map(|s| s.as_str()).collect();
     inputs.push(&fasta);
+    let transcripts = settings
+        .transcripts
+        .as_ref()
+        .map(|t| t.display().to_string());
+    inputs.extend(transcripts.as_deref());
     if single_file(&a.output) {
         let target = FileTarget::parse(&a.output);
         target.check(a.force, &inputs)?;

@@ -2,7 +2,9 @@
 //! `assign` read (a `#` comment line first naming the reference and genome build),
 //! `count_summary.tsv` and `summary.json`.
 
-use super::summary::{BedSummary, CountParameters, CountSummary, Details, RunInfo, Summary};
+use super::summary::{
+    BedSummary, CountParameters, CountSummary, Details, RunInfo, Summary, TranscriptsSummary,
+};
 use super::{FileTarget, OutputDir, OutputError, Tsv, json, matrix_tsv};
 use crate::count::{CountSettings, Counted};
 use crate::read::context::Context;
@@ -18,6 +20,12 @@ pub const COUNT_SUMMARY: &str = "count_summary.tsv";
 
 /// SBS1536 (not a context `inspect`, `extract` or `assign` read: no COSMIC set has it).
 pub const SBS1536: &str = "SBS1536.tsv";
+
+/// SBS288 and SBS384, written with `--transcripts` only (transcriptional strand;
+/// `inspect`, `extract` and `assign` do not read them).
+pub const SBS288: &str = "SBS288.tsv";
+/// See [`SBS288`].
+pub const SBS384: &str = "SBS384.tsv";
 
 /// One catalogue as TSV: a comment line naming the reference, then the counts.
 pub fn catalogue_tsv(c: &Counted, context: Context, settings: &CountSettings) -> String {
@@ -118,6 +126,21 @@ pub fn write_count(
         counts_tsv(c, "SBS1536", sbs1536, &c.sbs1536, settings).as_bytes(),
     )?;
     outputs.push(SBS1536);
+    let mut contexts = vec!["SBS96", "SBS1536", "DBS78", "ID83"];
+    if let Some(c384) = &c.sbs384 {
+        use crate::count::sbs::{sbs288_from_sbs384, sbs288_labels, sbs384_labels};
+        let c288: Vec<Vec<u64>> = c384.iter().map(|v| sbs288_from_sbs384(v)).collect();
+        out.write(
+            SBS288,
+            counts_tsv(c, "SBS288", sbs288_labels(), &c288, settings).as_bytes(),
+        )?;
+        out.write(
+            SBS384,
+            counts_tsv(c, "SBS384", sbs384_labels(), c384, settings).as_bytes(),
+        )?;
+        outputs.extend([SBS288, SBS384]);
+        contexts.extend(["SBS288", "SBS384"]);
+    }
     out.write(COUNT_SUMMARY, count_summary_tsv(c).as_bytes())?;
     outputs.push(COUNT_SUMMARY);
     outputs.push("summary.json");
@@ -125,15 +148,27 @@ pub fn write_count(
         inputs: settings.inputs.clone(),
         fasta: settings.fasta.display().to_string(),
         genome_build: settings.genome_build.clone(),
-        contexts: ["SBS96", "SBS1536", "DBS78", "ID83"]
-            .map(String::from)
-            .to_vec(),
+        contexts: contexts.into_iter().map(String::from).collect(),
         samples: c.samples.len(),
         contig_renames: c.renamed.clone(),
         bed: settings.bed.as_ref().map(|b| BedSummary {
             bed: b.display().to_string(),
             bases: c.bed_bases.unwrap_or(0),
         }),
+        transcripts: settings
+            .transcripts
+            .as_ref()
+            .zip(c.strand_index.as_ref())
+            .map(|(t, x)| TranscriptsSummary {
+                transcripts: t.display().to_string(),
+                format: x.format,
+                feature: x.feature.clone(),
+                intervals: x.intervals,
+                ignored_intervals: x.ignored,
+                bases_plus: x.bases_plus,
+                bases_minus: x.bases_minus,
+                bases_both: x.bases_both,
+            }),
         parameters: CountParameters {
             sample_from: settings.sample_from,
             all_filters: settings.all_filters,

@@ -267,6 +267,9 @@ pub struct CountSummary {
     /// `--bed`: the file and the bases its regions cover (absent without it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bed: Option<BedSummary>,
+    /// `--transcripts`: the annotation behind SBS288 and SBS384 (absent without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcripts: Option<TranscriptsSummary>,
     /// The settings.
     pub parameters: CountParameters,
     /// Per sample, in column order: what was read, counted and left out.
@@ -280,6 +283,27 @@ pub struct BedSummary {
     pub bed: String,
     /// Bases covered (overlapping regions merged, contigs absent from the FASTA ignored).
     pub bases: u64,
+}
+
+/// `count --transcripts`: the annotation read for the transcriptional strand.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TranscriptsSummary {
+    /// The file as given.
+    pub transcripts: String,
+    /// How it was read: `bed` or `gtf`.
+    pub format: crate::read::transcripts::AnnotationFormat,
+    /// The lines used: `region` (BED), `gene` or `transcript` (GTF without gene lines).
+    pub feature: String,
+    /// Intervals used.
+    pub intervals: u64,
+    /// Intervals on contigs the FASTA lacks (left out).
+    pub ignored_intervals: u64,
+    /// Bases on `+`-strand intervals only.
+    pub bases_plus: u64,
+    /// Bases on `-`-strand intervals only.
+    pub bases_minus: u64,
+    /// Bases on intervals of both strands (`B`).
+    pub bases_both: u64,
 }
 
 /// `count`'s settings.

@@ -131,6 +131,16 @@ pub enum CountError {
         /// What is wrong and what to do.
         detail: String,
     },
+    /// A `--transcripts` line that cannot be read.
+    #[error("{path}: line {line}: {detail}")]
+    Annotation {
+        /// The annotation file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong and what to do.
+        detail: String,
+    },
 }
 
 /// Where the sample (column) names of the catalogues come from.

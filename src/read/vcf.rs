@@ -106,7 +106,7 @@ pub fn sample_from_filename(input: &str) -> String {
 }
 
 /// Opens a file or standard input, decompressing gzip (bgzip with noodles' reader).
-fn open(input: &str) -> Result<(Box<dyn BufRead + Send>, bool), CountError> {
+pub(crate) fn open(input: &str) -> Result<(Box<dyn BufRead + Send>, bool), CountError> {
     let io_err = |e| CountError::Io {
         path: input.to_string(),
         source: e,
