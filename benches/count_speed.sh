@@ -4,6 +4,7 @@
 # synthetic FASTA (one contig, random bases; SNVs, 1-bp and 2-bp indels, REF always
 # matching). Needs python3 only (BGZF is written by the script itself).
 #   benches/count_speed.sh target/release/mutasig [RECORDS=2000000] [CONTIG_MB=100]
+# LAYOUT=maf writes the same calls as a plain GDC MAF (calls.maf) instead of the VCF.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 MUTASIG_BINARY [RECORDS] [CONTIG_MB]" >&2; exit 2; }
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
@@ -12,9 +13,11 @@ records=${2:-2000000}
 mb=${3:-100}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 - "$work" "$records" "$mb" <<'PY'
+layout=${LAYOUT:-vcf}
+case $layout in vcf) input=calls.vcf.gz ;; maf) input=calls.maf ;; *) echo "LAYOUT is vcf or maf" >&2; exit 2 ;; esac
+python3 - "$work" "$records" "$mb" "$layout" <<'PY'
 import os, random, struct, sys, zlib
-work, n, mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+work, n, mb, layout = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 random.seed(1)
 length = mb * 1_000_000
 seq = os.urandom(length).translate(bytes(b"ACGT"[i % 4] for i in range(256)))
@@ -50,13 +53,33 @@ for p in positions:
     else:
         ref, alt = seq[p:p + 1], seq[p:p + 1] + seq[p + 5:p + 7]
     out.append(b"chr1\t%d\t.\t%s\t%s\t.\tPASS\t.\tGT\t0/1\n" % (p + 1, ref, alt))
+if layout == "maf":
+    # the same calls as GDC MAF rows: no anchor base, `-` for no bases; a deletion starts
+    # at its first deleted base, an insertion at the base before it
+    maf = [b"#version 2.4\nHugo_Symbol\tChromosome\tStart_Position\tEnd_Position\t"
+           b"Variant_Type\tReference_Allele\tTumor_Seq_Allele1\tTumor_Seq_Allele2\t"
+           b"Tumor_Sample_Barcode\n"]
+    for line in out[1:]:
+        _, pos, _, ref, alt = line.split(b"\t")[:5]
+        pos = int(pos)
+        if len(ref) == len(alt):
+            row = (pos, pos, b"SNP", ref, alt)
+        elif len(ref) > len(alt):
+            row = (pos + 1, pos + len(ref) - 1, b"DEL", ref[1:], b"-")
+        else:
+            row = (pos, pos + 1, b"INS", b"-", alt[1:])
+        s, e, t, r, a = row
+        maf.append(b"G\tchr1\t%d\t%d\t%s\t%s\t%s\t%s\tS1\n" % (s, e, t, r, r, a))
+    with open(f"{work}/calls.maf", "wb") as f:
+        f.write(b"".join(maf))
+    sys.exit(0)
 data = b"".join(out)
 with open(f"{work}/calls.vcf.gz", "wb") as f:
     for block in bgzf_blocks(data):
         f.write(block)
 PY
-printf 'records: %s, contig: %s Mb, VCF.gz: %s bytes\n' "$records" "$mb" "$(stat -c %s "$work/calls.vcf.gz")"
-/usr/bin/time -f '%e %M' -o "$work/t" "$bin" --quiet --threads 2 count "$work/calls.vcf.gz" \
+printf 'records: %s, contig: %s Mb, %s: %s bytes\n' "$records" "$mb" "$input" "$(stat -c %s "$work/$input")"
+/usr/bin/time -f '%e %M' -o "$work/t" "$bin" --quiet --threads 2 count "$work/$input" \
   --fasta "$work/ref.fa" -o "$work/out"
 read -r s kb < "$work/t"
 awk -v n="$records" -v s="$s" -v kb="$kb" 'BEGIN {
