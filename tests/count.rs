@@ -44,6 +44,17 @@ fn expect(pairs: &[(&str, &str, u64)]) -> BTreeMap<(String, String), u64> {
         .collect()
 }
 
+/// Writes `bytes` gzip-compressed (plain gzip, not bgzip) to `path`.
+fn gzip(path: &Path, bytes: &[u8]) {
+    use std::io::Write;
+    let mut g = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::default(),
+    );
+    g.write_all(bytes).unwrap();
+    g.finish().unwrap();
+}
+
 fn count_into(dir: &Path, extra: &[&str]) -> std::process::Output {
     let (t1, multi, fa) = (data("t1.vcf"), data("multi.vcf"), data("ref.fa"));
     let mut args = vec!["count", &t1, &multi, "--fasta", &fa, "-o"];
@@ -140,12 +151,7 @@ fn compressed_and_standard_input_read_the_same_calls() {
     w.write_all(&text).unwrap();
     w.finish().unwrap();
     let gz = d.path().join("t1.gzip.vcf.gz");
-    let mut g = flate2::write::GzEncoder::new(
-        std::fs::File::create(&gz).unwrap(),
-        flate2::Compression::default(),
-    );
-    g.write_all(&text).unwrap();
-    g.finish().unwrap();
+    gzip(&gz, &text);
     let fa = data("ref.fa");
     let plain = run_ok(&["count", &data("t1.vcf"), "--fasta", &fa, "-o", "-"]).stdout;
     for input in [&bgz, &gz] {
@@ -305,15 +311,8 @@ fn maf_and_plain_text_layouts_give_the_same_catalogues() {
         "T1\t4\t1\t0\t2\t0\t0\t0\t0\t0\t1\t0\t0\t0"
     );
     // a gzipped MAF, from a file and on standard input, reads like the plain one
-    use std::io::Write;
     let gz = d.path().join("calls.maf.gz");
-    let mut g = flate2::write::GzEncoder::new(
-        std::fs::File::create(&gz).unwrap(),
-        flate2::Compression::default(),
-    );
-    g.write_all(&std::fs::read(data("calls.maf")).unwrap())
-        .unwrap();
-    g.finish().unwrap();
+    gzip(&gz, &std::fs::read(data("calls.maf")).unwrap());
     let plain = run_ok(&["count", &data("calls.maf"), "--fasta", &fa, "-o", "-"]).stdout;
     let from_file = run_ok(&["count", gz.to_str().unwrap(), "--fasta", &fa, "-o", "-"]);
     assert_eq!(from_file.stdout, plain);

@@ -107,6 +107,30 @@ pub fn looks_like_maf(head: &[u8]) -> bool {
         .is_some_and(|l| l.windows(20).any(|w| w == b"Tumor_Sample_Barcode"))
 }
 
+/// The lines of a table that hold data (not blank, not `#` comments), without a trailing
+/// `\r`, with their 1-based line numbers; a read error is a damaged or truncated file.
+fn data_lines(
+    input: &str,
+    reader: Box<dyn BufRead + Send>,
+) -> impl Iterator<Item = Result<(u64, String), CountError>> + '_ {
+    reader
+        .lines()
+        .enumerate()
+        .filter_map(move |(n, line)| match line {
+            Err(e) => Some(Err(CountError::Truncated {
+                path: input.to_string(),
+                detail: e.to_string(),
+            })),
+            Ok(mut l) => {
+                if l.ends_with('\r') {
+                    l.pop();
+                }
+                let skip = l.trim().is_empty() || l.starts_with('#');
+                (!skip).then_some(Ok((n as u64 + 1, l)))
+            }
+        })
+}
+
 /// Reads a MAF (plain, gzip or bgzip, a path or standard input) row by row: only the
 /// five columns `count` needs are looked at, so memory grows with the calls, not the file.
 /// Rows without REF or ALT allele are skipped; identical rows count once (the rest as
@@ -115,15 +139,8 @@ pub fn read_maf(input: &str, reader: Box<dyn BufRead + Send>) -> Result<Calls, C
     let mut b = Builder::new(input);
     let mut index: Option<[usize; 5]> = None;
     let mut row = 0u64;
-    for line in reader.lines() {
-        let line = line.map_err(|e| CountError::Truncated {
-            path: input.to_string(),
-            detail: e.to_string(),
-        })?;
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
+    for line in data_lines(input, reader) {
+        let (_, line) = line?;
         let fields: Vec<&str> = line.split('\t').collect();
         let Some(idx) = index else {
             index = Some(header_index(input, &fields)?);
@@ -190,19 +207,12 @@ fn header_index(input: &str, names: &[&str]) -> Result<[usize; 5], CountError> {
 pub fn read_text(input: &str, reader: Box<dyn BufRead + Send>) -> Result<Calls, CountError> {
     let mut b = Builder::new(input);
     let mut first = true;
-    for (n, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| CountError::Truncated {
-            path: input.to_string(),
-            detail: e.to_string(),
-        })?;
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
+    for line in data_lines(input, reader) {
+        let (line_no, line) = line?;
         let f: Vec<&str> = line.split('\t').collect();
         let bad = |detail: String| CountError::BadRecord {
             path: input.to_string(),
-            record: n as u64 + 1,
+            record: line_no,
             detail,
         };
         if f.len() != 5 {
@@ -224,7 +234,7 @@ pub fn read_text(input: &str, reader: Box<dyn BufRead + Send>) -> Result<Calls, 
         if pos == 0 {
             return Err(bad("pos 0: positions are 1-based; fix the line".into()));
         }
-        b.add(f[0], f[1], pos, f[3], f[4], 1, n as u64 + 1);
+        b.add(f[0], f[1], pos, f[3], f[4], 1, line_no);
     }
     Ok(b.calls)
 }
