@@ -16,21 +16,21 @@ Prints the totals and differing cells per context; exit 0 when DBS78 and ID83 ar
 identical and SBS96, SBS1536, SBS288 and SBS384 are identical once the bases of adjacent
 SNV pairs are also counted as SBS (as SigProfilerMatrixGenerator does; mutasig counts
 such a pair as one DBS only).
+benches/count_spmg_speed.py reuses these functions to time both tools side by side.
 """
 import os, random, shutil, subprocess, sys
 
-BIN = sys.argv[1]
-WORK = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else "/tmp/count-spmg")
+WORK = "/tmp/count-spmg"  # set by main(); benches/count_spmg_speed.py sets its own
 GENOME = os.environ.get("SPMG_GENOME", "mutasigtest")  # another name for concurrent runs
 CONTIGS = {"1": 400_000, "2": 300_000, "3": 300_000}
 SAMPLES = 4
 TRANSCRIPTS = 25  # per contig, 2-40 kb, either strand: overlaps make bidirectional bases
-random.seed(7)
 
 
 def make_contig(n):
     out = []
-    while sum(map(len, out)) < n:
+    total = 0
+    while total < n:
         r = random.random()
         if r < 0.70:
             out.append("".join(random.choice("ACGT") for _ in range(random.randint(20, 80))))
@@ -43,6 +43,7 @@ def make_contig(n):
             x = "".join(random.choice("ACGT") for _ in range(random.randint(1, 4)))
             y = "".join(random.choice("ACGT") for _ in range(random.randint(3, 10)))
             out.append(x + y + x)
+        total += len(out[-1])
     return "".join(out)[:n]
 
 
@@ -61,12 +62,13 @@ def left_align_ins(seq, p, ins):
     return p, ins
 
 
-def simulate(seqs):
+def simulate(seqs, n_samples=SAMPLES, records=lambda s: 3000 + 500 * s):
+    """Calls of `n_samples` samples; sample s (from 0) gets about `records(s)` of them."""
     samples = {}
-    for s in range(SAMPLES):
+    for s in range(n_samples):
         recs = []
         used = set()
-        for _ in range(3000 + 500 * s):
+        for _ in range(records(s)):
             c = random.choice(list(seqs))
             seq = seqs[c]
             p = random.randrange(10, len(seq) - 20)
@@ -158,11 +160,6 @@ def write_inputs(seqs, samples):
             os.path.join(edir, f"{GENOME}_exome.interval_list"), vdir, sdir)
 
 
-def row_labels(path):
-    with open(path) as f:
-        return [l.split("\t", 1)[0] for l in f if not l.startswith("#")][1:]
-
-
 def read_matrix(path):
     cells = {}
     with open(path) as f:
@@ -177,44 +174,50 @@ def read_matrix(path):
     return cells
 
 
-def main():
-    seqs = {c: make_contig(n) for c, n in CONTIGS.items()}
-    samples = simulate(seqs)
-    fasta_dir, tdir, edir, vdir, sdir = write_inputs(seqs, samples)
+def install_spmg(fasta_dir, tdir, edir):
+    """Install the genome into SigProfilerMatrixGenerator as the custom genome GENOME; the
+    md5 checksums of its reference files, to be put in `reference_genome_manager.CHECKSUMS`
+    in the process that runs it (see `register_checksums`)."""
     from SigProfilerMatrixGenerator import install as genInstall
-    from SigProfilerMatrixGenerator.scripts import SigProfilerMatrixGeneratorFunc as matGen
     from SigProfilerMatrixGenerator.scripts import ref_install
     # a rerun: the installer asks before replacing these, so remove them first
     ref = str(ref_install.reference_dir().path)
     for sub in ["transcripts", "exome", "chrom_string", "fasta", "tsb", "tsb_BED"]:
         shutil.rmtree(os.path.join(ref, "references", "chromosomes", sub, GENOME), ignore_errors=True)
     genInstall.install(GENOME, custom=True, fastaPath=fasta_dir, transcriptPath=tdir, exomePath=edir)
-    # register the custom genome with the checksums of the files just made
     import hashlib
     from SigProfilerMatrixGenerator.scripts import reference_genome_manager as rgm
     tsb = rgm.ReferenceGenomeManager(None).reference_dir.get_tsb_dir() / GENOME
-    rgm.CHECKSUMS[GENOME] = {
+    return {
         f.stem: hashlib.md5(f.read_bytes()).hexdigest()
         for f in tsb.iterdir() if f.suffix == ".txt" and "proportions" not in f.name
     }
-    matGen.SigProfilerMatrixGeneratorFunc("cmp", GENOME, vdir + "/", plot=False, exome=False)
-    out = os.path.join(WORK, "mutasig")
-    vcfs = sorted(os.path.join(vdir, f) for f in os.listdir(vdir) if f.endswith(".vcf"))
-    subprocess.run([BIN, "count", *vcfs, "--fasta", os.path.join(WORK, "genome.fa"),
-                    "--sample-from", "filename", "-o", out, "--force"], check=True)
-    split = os.path.join(WORK, "mutasig_split")
-    svcfs = sorted(os.path.join(sdir, f) for f in os.listdir(sdir) if f.endswith(".vcf"))
-    subprocess.run([BIN, "count", *svcfs, "--fasta", os.path.join(WORK, "genome.fa"),
-                    "--transcripts", os.path.join(WORK, "transcripts.bed"),
-                    "--sample-from", "filename", "-o", split, "--force"], check=True)
+
+
+def row_labels(path):
+    with open(path) as f:
+        return [l.split("\t", 1)[0] for l in f if not l.startswith("#")][1:]
+
+
+def register_checksums(genome, checksums):
+    """Register the custom genome with the checksums of its files just made."""
+    from SigProfilerMatrixGenerator.scripts import reference_genome_manager as rgm
+    rgm.CHECKSUMS[genome] = checksums
+
+
+def compare(spmg_out, out, split, project="cmp"):
+    """Print the totals and differing cells of SigProfilerMatrixGenerator's matrices (its
+    `output` folder `spmg_out`) against mutasig's (`out`, and `split`: mutasig on the same
+    calls with adjacent SNV pairs in files of their own); True when they agree."""
     same = True
     # mutasig counts two adjacent SNVs as one DBS only; SigProfilerMatrixGenerator also
     # counts both bases in SBS96. With the pairs' bases in files of their own (summed per
     # sample), mutasig's SBS96 must equal SigProfilerMatrixGenerator's exactly.
-    # (SBS288 is not summed so: halving the B counts of each part is not halving the sum;
-    # it is compared on calls without adjacent pairs below)
-    for ctx in ["SBS96", "SBS1536", "SBS384"]:
-        theirs = read_matrix(os.path.join(vdir, "output", "SBS", f"cmp.{ctx}.all"))
+    # (SBS384 when mutasig was given --transcripts; SBS288 is not summed so: halving the B
+    # counts of each part is not halving the sum; compare_strand compares it)
+    contexts = ["SBS96", "SBS1536"] + (["SBS384"] if os.path.exists(os.path.join(split, "SBS384.tsv")) else [])
+    for ctx in contexts:
+        theirs = read_matrix(os.path.join(spmg_out, "SBS", f"{project}.{ctx}.all"))
         summed = {}
         for (label, name), v in read_matrix(os.path.join(split, f"{ctx}.tsv")).items():
             key = (label, name.split("_dbs")[0])
@@ -231,16 +234,38 @@ def main():
         for k in sorted(diff)[:20]:
             print(f"  {k[0]}\t{k[1]}\tSPMG {theirs.get(k, 0)}\tmutasig {summed.get(k, 0)}")
         same &= not diff
-    # transcriptional strand without the adjacent pairs (so no DBS and no summing): both
-    # tools on the same single SNVs, every SBS context compared directly
+    for ctx, sub, ours in [("SBS96", "SBS", "SBS96.tsv"), ("DBS78", "DBS", "DBS78.tsv"), ("ID83", "ID", "ID83.tsv")]:
+        theirs = read_matrix(os.path.join(spmg_out, sub, f"{project}.{ctx}.all"))
+        mine = read_matrix(os.path.join(out, ours))
+        keys = sorted(set(theirs) | set(mine))
+        diff = [(k, theirs.get(k, 0), mine.get(k, 0)) for k in keys if theirs.get(k, 0) != mine.get(k, 0)]
+        total = sum(mine.values()), sum(theirs.values())
+        print(f"{ctx}: mutasig {total[0]}, SigProfilerMatrixGenerator {total[1]}, differing cells {len(diff)}")
+        if ctx == "SBS96":
+            continue  # checked above
+        for (label, sample), t, m in diff[:40]:
+            print(f"  {label}\t{sample}\tSPMG {t}\tmutasig {m}")
+        same &= not diff
+    return same
+
+
+def vcfs_in(folder):
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".vcf"))
+
+
+def compare_strand(binary, samples, sdir):
+    """Transcriptional strand without the adjacent pairs (so no DBS and no summing): both
+    tools on the same single SNVs, SBS96, SBS288 and SBS384 compared directly, rows in
+    the same order; True when they agree."""
+    from SigProfilerMatrixGenerator.scripts import SigProfilerMatrixGeneratorFunc as matGen
+    same = True
     ndir = os.path.join(WORK, "vcf_nodbs")
     os.makedirs(ndir)
     for s in samples:
         shutil.copy(os.path.join(sdir, f"{s}.vcf"), ndir)
     matGen.SigProfilerMatrixGeneratorFunc("nodbs", GENOME, ndir + "/", plot=False, exome=False)
     nodbs = os.path.join(WORK, "mutasig_nodbs")
-    nvcfs = sorted(os.path.join(ndir, f) for f in os.listdir(ndir) if f.endswith(".vcf"))
-    subprocess.run([BIN, "count", *nvcfs, "--fasta", os.path.join(WORK, "genome.fa"),
+    subprocess.run([binary, "count", *vcfs_in(ndir), "--fasta", os.path.join(WORK, "genome.fa"),
                     "--transcripts", os.path.join(WORK, "transcripts.bed"),
                     "--sample-from", "filename", "-o", nodbs, "--force"], check=True)
     for ctx in ["SBS96", "SBS288", "SBS384"]:
@@ -255,20 +280,30 @@ def main():
             row_labels(os.path.join(nodbs, f"{ctx}.tsv"))
         print(f"  {ctx} rows in the same order: {order}")
         same &= not diff and order
-    for ctx, sub, ours in [("SBS96", "SBS", "SBS96.tsv"), ("DBS78", "DBS", "DBS78.tsv"), ("ID83", "ID", "ID83.tsv")]:
-        theirs = read_matrix(os.path.join(vdir, "output", sub, f"cmp.{ctx}.all"))
-        mine = read_matrix(os.path.join(out, ours))
-        keys = sorted(set(theirs) | set(mine))
-        diff = [(k, theirs.get(k, 0), mine.get(k, 0)) for k in keys if theirs.get(k, 0) != mine.get(k, 0)]
-        total = sum(mine.values()), sum(theirs.values())
-        print(f"{ctx}: mutasig {total[0]}, SigProfilerMatrixGenerator {total[1]}, differing cells {len(diff)}")
-        if ctx == "SBS96":
-            continue  # checked above
-        for (label, sample), t, m in diff[:40]:
-            print(f"  {label}\t{sample}\tSPMG {t}\tmutasig {m}")
-        same &= not diff
-    sys.exit(0 if same else 1)
+    return same
 
+
+def main():
+    global WORK
+    binary = sys.argv[1]
+    WORK = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else "/tmp/count-spmg")
+    random.seed(7)
+    seqs = {c: make_contig(n) for c, n in CONTIGS.items()}
+    samples = simulate(seqs)
+    fasta_dir, tdir, edir, vdir, sdir = write_inputs(seqs, samples)
+    register_checksums(GENOME, install_spmg(fasta_dir, tdir, edir))
+    from SigProfilerMatrixGenerator.scripts import SigProfilerMatrixGeneratorFunc as matGen
+    matGen.SigProfilerMatrixGeneratorFunc("cmp", GENOME, vdir + "/", plot=False, exome=False)
+    out = os.path.join(WORK, "mutasig")
+    subprocess.run([binary, "count", *vcfs_in(vdir), "--fasta", os.path.join(WORK, "genome.fa"),
+                    "--sample-from", "filename", "-o", out, "--force"], check=True)
+    split = os.path.join(WORK, "mutasig_split")
+    subprocess.run([binary, "count", *vcfs_in(sdir), "--fasta", os.path.join(WORK, "genome.fa"),
+                    "--transcripts", os.path.join(WORK, "transcripts.bed"),
+                    "--sample-from", "filename", "-o", split, "--force"], check=True)
+    same = compare(os.path.join(vdir, "output"), out, split)
+    same &= compare_strand(binary, samples, sdir)
+    sys.exit(0 if same else 1)
 
 if __name__ == "__main__":
     main()
