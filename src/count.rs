@@ -130,6 +130,11 @@ pub fn count(settings: &CountSettings) -> Result<Counted, CountError> {
         .map(|input| vcf::read_calls(input, &options))
         .collect();
     let read = read.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let tables: Vec<String> = read
+        .iter()
+        .filter(|c| c.table)
+        .map(|c| c.file.clone())
+        .collect();
 
     // samples in order of first appearance; the same name in several files is one column
     let mut samples: Vec<String> = Vec::new();
@@ -262,6 +267,21 @@ pub fn count(settings: &CountSettings) -> Result<Counted, CountError> {
     }
     let renamed: Vec<ContigRename> = renamed.into_iter().collect();
     let mut warnings = Vec::new();
+    let vcf_only = [
+        (settings.all_filters, "--all-filters"),
+        (settings.min_vaf.is_some(), "--min-vaf"),
+        (
+            settings.sample_from == SampleFrom::Filename,
+            "--sample-from filename",
+        ),
+    ];
+    let flags: Vec<&str> = vcf_only.iter().filter(|f| f.0).map(|f| f.1).collect();
+    for file in tables.iter().filter(|_| !flags.is_empty()) {
+        warnings.push(format!(
+            "{file}: counted without {}, which apply to VCF/BCF input only (a MAF or text table has no FILTER, allele fractions or sample columns)",
+            flags.join(", ")
+        ));
+    }
     if !renamed.is_empty() {
         let list: Vec<String> = renamed
             .iter()
@@ -408,8 +428,12 @@ impl ContigCtx<'_> {
             }
             previous = Some(c);
             let pos0 = c.pos - 1;
-            let end = pos0 as usize + c.reference.len();
-            if end > seq.len() {
+            // a position from a text or MAF file can be any u64: no overflow, no panic
+            let end = usize::try_from(pos0)
+                .ok()
+                .and_then(|p| p.checked_add(c.reference.len()))
+                .filter(|&e| e <= seq.len());
+            let Some(end) = end else {
                 return Err(CountError::RefPastEnd {
                     path: self.files[c.file as usize].to_string(),
                     record: c.record,
@@ -419,7 +443,7 @@ impl ContigCtx<'_> {
                     contig_len: seq.len() as u64,
                     fasta: self.fasta.to_string(),
                 });
-            }
+            };
             if seq[pos0 as usize..end] != *c.reference {
                 t.stats.ref_mismatch += 1;
                 continue;
@@ -450,6 +474,11 @@ impl ContigCtx<'_> {
             }
         }
         snvs.sort_unstable();
+        // the same SNV written two ways (`C>T`, and `CA>TA` of a split multi-allelic
+        // record or a second caller) is one mutation once trimmed
+        let before = snvs.len();
+        snvs.dedup();
+        t.stats.duplicate += (before - snvs.len()) as u64;
         self.substitutions(&snvs, &mut t);
         Ok(t)
     }

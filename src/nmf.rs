@@ -204,7 +204,8 @@ pub struct NmfFit {
     pub w: Mat<f64>,
     /// Exposures, k × n.
     pub h: Mat<f64>,
-    /// Final value of the minimized objective (divergence plus the L1 penalty, if any).
+    /// Final value of the minimized objective (divergence plus the L1 penalty, if any, or
+    /// plus the volume penalty of `Solver::Mvnmf` with that fit's own weight).
     pub objective: f64,
     /// Iterations performed.
     pub iterations: usize,
@@ -471,7 +472,9 @@ pub fn fit_from(
     })
 }
 
-/// Runs `starts` independent fits in parallel and keeps the one with the lowest objective.
+/// Runs `starts` independent fits in parallel and keeps the one with the lowest objective
+/// (for `Solver::Mvnmf`, the lowest divergence: each start scales its volume penalty by
+/// its own starting point, so penalized values of different starts do not compare).
 ///
 /// Start s draws its initial factors from `rng::stream(seed, Purpose::Init, rank, s)`, and
 /// ties go to the lowest start index, so the result does not depend on the thread count.
@@ -495,18 +498,24 @@ pub fn fit_best_of(
             fit(v, cfg, &mut rng)
         })
         .collect::<Vec<_>>();
-    let mut best: Option<NmfFit> = None;
+    let score = |f: &NmfFit| match cfg.solver {
+        Solver::Mvnmf => objective(v, f.w.as_ref(), f.h.as_ref(), cfg.objective),
+        _ => f.objective,
+    };
+    let mut best: Option<(f64, NmfFit)> = None;
     for f in fits {
         let f = f?;
+        let s = score(&f);
         let better = match &best {
             None => true,
-            Some(b) => f.objective.total_cmp(&b.objective).is_lt(),
+            Some((b, _)) => s.total_cmp(b).is_lt(),
         };
         if better {
-            best = Some(f);
+            best = Some((s, f));
         }
     }
-    best.ok_or_else(|| NmfError::InvalidConfig("no start ran".into()))
+    best.map(|(_, f)| f)
+        .ok_or_else(|| NmfError::InvalidConfig("no start ran".into()))
 }
 
 /// The divergence between V and W·H (without any penalty).

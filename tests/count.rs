@@ -617,3 +617,124 @@ fn a_bad_annotation_line_is_refused_and_nothing_is_written() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--transcripts"));
     assert!(!single.exists());
 }
+
+/// Found in review: an SNV written two ways (`C>T`, and `CA>TA` as a split multi-allelic
+/// record writes it) is one mutation; a position no contig reaches is an error, not a
+/// panic; VCF-only flags on a table are said to be unused; a `--bed` file is an input.
+#[test]
+fn same_snv_written_two_ways_huge_positions_and_table_flags() {
+    let d = tempfile::tempdir().unwrap();
+    let fa = data("ref.fa");
+    let two = d.path().join("two.txt");
+    std::fs::write(
+        &two,
+        "T1\tchr1\t4\tC\tT\nT1\tchr1\t4\tCA\tTA\nT1\tchr1\t9\tA\tG\n",
+    )
+    .unwrap();
+    let out = d.path().join("two");
+    run_ok(&[
+        "count",
+        two.to_str().unwrap(),
+        "--fasta",
+        &fa,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        cells(&out.join("SBS96.tsv")),
+        expect(&[("A[C>T]A", "T1", 1), ("T[T>C]T", "T1", 1)])
+    );
+    let summary = std::fs::read_to_string(out.join("count_summary.tsv")).unwrap();
+    let header: Vec<&str> = summary.lines().next().unwrap().split('\t').collect();
+    let row: Vec<&str> = summary.lines().nth(1).unwrap().split('\t').collect();
+    let dup = header.iter().position(|h| *h == "duplicate").unwrap();
+    assert_eq!(row[dup], "1", "{summary}");
+
+    let big = d.path().join("big.txt");
+    std::fs::write(&big, "T1\tchr1\t18446744073709551615\tCA\tTA\n").unwrap();
+    let o = d.path().join("o");
+    let err = data_error(
+        &[
+            "count",
+            big.to_str().unwrap(),
+            "--fasta",
+            &fa,
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(err.contains("goes past the end of chr1"), "{err}");
+    assert!(!o.exists());
+
+    let warned = mutasig()
+        .args(["count", two.to_str().unwrap(), "--fasta", &fa, "-o", "-"])
+        .args(["--min-vaf", "0.1"])
+        .output()
+        .unwrap();
+    assert!(warned.status.success());
+    let stderr = String::from_utf8_lossy(&warned.stderr);
+    assert!(stderr.contains("counted without --min-vaf"), "{stderr}");
+
+    // the BED named as the output is refused and left as it was
+    let bed = d.path().join("regions.tsv");
+    std::fs::copy(data("regions.bed"), &bed).unwrap();
+    let before = std::fs::read(&bed).unwrap();
+    let refused = mutasig()
+        .args(["count", two.to_str().unwrap(), "--fasta", &fa])
+        .args(["--bed", bed.to_str().unwrap(), "-o", bed.to_str().unwrap()])
+        .arg("--force")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert_eq!(std::fs::read(&bed).unwrap(), before);
+}
+
+/// A multi-sample VCF without GT cannot say which column carries a call: refused with the
+/// flag that counts it per file, which then works.
+#[test]
+fn multi_sample_vcf_without_genotypes_needs_sample_from_filename() {
+    let d = tempfile::tempdir().unwrap();
+    let fa = data("ref.fa");
+    let vcf = d.path().join("strelka.vcf");
+    std::fs::write(
+        &vcf,
+        "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=80>\n\
+         ##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNORMAL\tTUMOR\n\
+         chr1\t4\t.\tC\tT\t.\tPASS\t.\tDP\t30\t40\n",
+    )
+    .unwrap();
+    let o = d.path().join("o");
+    let err = data_error(
+        &[
+            "count",
+            vcf.to_str().unwrap(),
+            "--fasta",
+            &fa,
+            "-o",
+            o.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        err.contains("no GT") && err.contains("--sample-from filename"),
+        "{err}"
+    );
+    assert!(!o.exists());
+    let ok = run_ok(&[
+        "count",
+        vcf.to_str().unwrap(),
+        "--fasta",
+        &fa,
+        "--sample-from",
+        "filename",
+        "-o",
+        o.to_str().unwrap(),
+    ]);
+    assert!(ok.status.success());
+    assert_eq!(
+        cells(&o.join("SBS96.tsv")),
+        expect(&[("A[C>T]A", "strelka", 1)])
+    );
+}

@@ -16,7 +16,8 @@ include { MUTASIG_ASSIGN      } from './modules/mutasig/assign/main'
 include { MUTASIG_REPORT      } from './modules/mutasig/report/main'
 
 params.catalogues = "${projectDir}/../breast21_wgs_sbs96.tsv"
-// VCFs of one cohort (a glob) and their reference FASTA (with its .fai): counted first
+// VCFs of one cohort (a glob) and their reference FASTA (with its .fai; a bgzipped
+// FASTA's .gzi is staged too): counted first
 params.vcfs       = null
 params.fasta      = null
 params.cohort     = 'cohort'
@@ -32,10 +33,14 @@ workflow {
             .fromPath(params.vcfs, checkIfExists: true)
             .collect()
             .map { files -> [ [ id: params.cohort ], files ] }
+        index = [ file("${params.fasta}.fai", checkIfExists: true) ]
+        if (params.fasta.endsWith('.gz')) {
+            index << file("${params.fasta}.gzi", checkIfExists: true)
+        }
         reference = Channel.value([
             [ id: 'reference' ],
             file(params.fasta, checkIfExists: true),
-            file("${params.fasta}.fai", checkIfExists: true),
+            index,
         ])
         MUTASIG_COUNT(calls, reference)
         cohorts = MUTASIG_COUNT.out.sbs96

@@ -88,6 +88,8 @@ pub fn run(a: CountArgs) -> anyhow::Result<()> {
         .as_ref()
         .map(|t| t.display().to_string());
     inputs.extend(transcripts.as_deref());
+    let bed = settings.bed.as_ref().map(|b| b.display().to_string());
+    inputs.extend(bed.as_deref());
     if single_file(&a.output) {
         let target = FileTarget::parse(&a.output);
         target.check(a.force, &inputs)?;

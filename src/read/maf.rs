@@ -36,6 +36,7 @@ impl Builder {
                 contigs: Vec::new(),
                 calls: Vec::new(),
                 stats: Vec::new(),
+                table: true,
             },
             samples: HashMap::new(),
             contigs: HashMap::new(),
@@ -66,8 +67,7 @@ impl Builder {
         i
     }
 
-    /// Adds `copies` identical calls (the first counted, the others as duplicates).
-    #[allow(clippy::too_many_arguments)]
+    /// Adds one call (duplicates are found once the calls are sorted, in `count`).
     fn add(
         &mut self,
         sample: &str,
@@ -75,13 +75,11 @@ impl Builder {
         pos: u64,
         reference: &str,
         alt: &str,
-        copies: u64,
         record: u64,
     ) {
         let s = self.sample(sample);
         let st = &mut self.calls.stats[s as usize];
-        st.records_read += copies;
-        st.duplicate += copies.saturating_sub(1);
+        st.records_read += 1;
         if alt == "*" || alt.contains(['<', '[', ']']) {
             st.symbolic += 1;
             return;
@@ -163,13 +161,13 @@ pub fn read_maf(input: &str, reader: Box<dyn BufRead + Send>) -> Result<Calls, C
             ))
         })?;
         // an insertion lies between Start_Position and the next base
-        let pos = if r == "-" { p + 1 } else { p };
+        let pos = if r == "-" { p.saturating_add(1) } else { p };
         if pos == 0 {
             return Err(bad(format!(
                 "Start_Position 0 of sample {s}; positions are 1-based"
             )));
         }
-        b.add(s, c, pos, r, a, 1, row);
+        b.add(s, c, pos, r, a, row);
     }
     if index.is_none() {
         return Err(CountError::Unsupported {
@@ -234,7 +232,7 @@ pub fn read_text(input: &str, reader: Box<dyn BufRead + Send>) -> Result<Calls, 
         if pos == 0 {
             return Err(bad("pos 0: positions are 1-based; fix the line".into()));
         }
-        b.add(f[0], f[1], pos, f[3], f[4], 1, line_no);
+        b.add(f[0], f[1], pos, f[3], f[4], line_no);
     }
     Ok(b.calls)
 }

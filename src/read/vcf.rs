@@ -86,6 +86,9 @@ pub struct Calls {
     pub calls: Vec<Call>,
     /// Per sample: records read and calls left out here.
     pub stats: Vec<SampleStats>,
+    /// Read from a MAF or text table, which has no FILTER, allele fractions or sample
+    /// columns: `--all-filters`, `--min-vaf` and `--sample-from` did not apply.
+    pub table: bool,
 }
 
 /// A sample name from a file name: the last path component without `.vcf`, `.vcf.gz`,
@@ -258,6 +261,7 @@ pub fn read_calls(input: &str, options: &ReadOptions) -> Result<Calls, CountErro
         samples,
         contigs: Vec::new(),
         calls: Vec::new(),
+        table: false,
     };
     let mut contig_ids: HashMap<String, u32> = HashMap::new();
     let mut record = noodles::vcf::Record::default();
@@ -313,6 +317,14 @@ pub fn read_calls(input: &str, options: &ReadOptions) -> Result<Calls, CountErro
                 "{} sample columns where the header names {}; fix the record",
                 fields.len(),
                 out.samples.len()
+            )));
+        }
+        // without GT a call cannot be given to one of several columns (Strelka2's
+        // NORMAL/TUMOR): refuse rather than copy it into every column
+        if !by_file && gt.is_none() && fields.len() > 1 {
+            return Err(bad(format!(
+                "no GT among the FORMAT keys, so which of the {} sample columns carries the call is unknown; give --sample-from filename (one column per file, as for tumour-normal VCFs without genotypes)",
+                fields.len()
             )));
         }
         let all: Vec<u32> = (1..=alts.len() as u32).collect();
