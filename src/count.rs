@@ -276,11 +276,13 @@ pub fn count(settings: &CountSettings) -> Result<Counted, CountError> {
         ),
     ];
     let flags: Vec<&str> = vcf_only.iter().filter(|f| f.0).map(|f| f.1).collect();
-    for file in tables.iter().filter(|_| !flags.is_empty()) {
-        warnings.push(format!(
-            "{file}: counted without {}, which apply to VCF/BCF input only (a MAF or text table has no FILTER, allele fractions or sample columns)",
-            flags.join(", ")
-        ));
+    if !flags.is_empty() {
+        for file in &tables {
+            warnings.push(format!(
+                "{file}: counted without {}, which apply to VCF/BCF input only (a MAF or text table has no FILTER, allele fractions or sample columns)",
+                flags.join(", ")
+            ));
+        }
     }
     if !renamed.is_empty() {
         let list: Vec<String> = renamed

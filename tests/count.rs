@@ -55,6 +55,17 @@ fn gzip(path: &Path, bytes: &[u8]) {
     g.finish().unwrap();
 }
 
+/// `count INPUT --fasta FASTA [EXTRA…] -o OUT` must be a data error (exit 1, one line)
+/// that writes nothing; its message.
+fn count_refused(input: &str, fasta: &str, extra: &[&str], out: &Path) -> String {
+    let mut args = vec!["count", input, "--fasta", fasta];
+    args.extend_from_slice(extra);
+    args.extend(["-o", out.to_str().unwrap()]);
+    let err = data_error(&args, None);
+    assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    err
+}
+
 fn count_into(dir: &Path, extra: &[&str]) -> std::process::Output {
     let (t1, multi, fa) = (data("t1.vcf"), data("multi.vcf"), data("ref.fa"));
     let mut args = vec!["count", &t1, &multi, "--fasta", &fa, "-o"];
@@ -169,23 +180,11 @@ fn compressed_and_standard_input_read_the_same_calls() {
     let bytes = std::fs::read(&bgz).unwrap();
     let cut = d.path().join("cut.vcf.gz");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let o = d.path().join("o");
-    let err = data_error(
-        &[
-            "count",
-            cut.to_str().unwrap(),
-            "--fasta",
-            &fa,
-            "-o",
-            o.to_str().unwrap(),
-        ],
-        None,
-    );
+    let err = count_refused(cut.to_str().unwrap(), &fa, &[], &d.path().join("o"));
     assert!(
         err.contains("cut.vcf.gz") && err.contains("truncated"),
         "{err}"
     );
-    assert!(!o.exists());
 }
 
 #[test]
@@ -233,37 +232,38 @@ fn bad_inputs_are_refused_on_one_line_and_nothing_is_written() {
     let o = d.path().join("o");
     let o = o.to_str().unwrap();
     let fa = data("ref.fa");
-    let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
+    let cases: Vec<(String, String, Vec<&str>)> = vec![
         (
-            vec![data("noheader.vcf"), "--fasta".into(), fa.clone()],
+            data("noheader.vcf"),
+            fa.clone(),
             vec!["noheader.vcf", "no VCF header"],
         ),
         (
-            vec![data("badcontig.vcf"), "--fasta".into(), fa.clone()],
+            data("badcontig.vcf"),
+            fa.clone(),
             vec!["badcontig.vcf", "record 2", "chrUn_x", "chr1, chr2"],
         ),
         (
-            vec![data("t1.vcf"), "--fasta".into(), data("noindex.fa")],
+            data("t1.vcf"),
+            data("noindex.fa"),
             vec!["noindex.fa", "samtools faidx"],
         ),
         (
-            vec![data("pastend.vcf"), "--fasta".into(), fa.clone()],
+            data("pastend.vcf"),
+            fa.clone(),
             vec!["pastend.vcf", "record 1", "past the end of chr2"],
         ),
         (
-            vec![data("missing.vcf"), "--fasta".into(), fa.clone()],
+            data("missing.vcf"),
+            fa.clone(),
             vec!["missing.vcf", "cannot read"],
         ),
     ];
-    for (args, needles) in cases {
-        let mut all: Vec<&str> = vec!["count"];
-        all.extend(args.iter().map(|s| s.as_str()));
-        all.extend(["-o", o]);
-        let err = data_error(&all, None);
+    for (input, fasta, needles) in cases {
+        let err = count_refused(&input, &fasta, &[], Path::new(o));
         for n in needles {
             assert!(err.contains(n), "{n} not in: {err}");
         }
-        assert!(!Path::new(o).exists(), "{all:?} wrote {o}");
     }
     // settings are usage errors (exit 2) naming the flag
     let bad = mutasig()
@@ -323,23 +323,11 @@ fn maf_and_plain_text_layouts_give_the_same_catalogues() {
         .unwrap();
     assert!(piped.status.success());
     assert_eq!(piped.stdout, plain);
-    let o = d.path().join("o");
-    let err = data_error(
-        &[
-            "count",
-            &data("nocols.maf"),
-            "--fasta",
-            &fa,
-            "-o",
-            o.to_str().unwrap(),
-        ],
-        None,
-    );
+    let err = count_refused(&data("nocols.maf"), &fa, &[], &d.path().join("o"));
     assert!(
         err.contains("nocols.maf") && err.contains("Tumor_Seq_Allele2"),
         "{err}"
     );
-    assert!(!o.exists());
 }
 
 #[test]
@@ -589,23 +577,10 @@ fn a_bad_annotation_line_is_refused_and_nothing_is_written() {
     let o = d.path().join("o");
     let o = o.to_str().unwrap();
     let (vcf, fa, bad) = (data("strand.vcf"), data("ref.fa"), data("badgenes.bed"));
-    let err = data_error(
-        &[
-            "count",
-            &vcf,
-            "--fasta",
-            &fa,
-            "--transcripts",
-            &bad,
-            "-o",
-            o,
-        ],
-        None,
-    );
+    let err = count_refused(&vcf, &fa, &["--transcripts", &bad], Path::new(o));
     for n in ["badgenes.bed", "line 2", "BED6"] {
         assert!(err.contains(n), "{n} not in: {err}");
     }
-    assert!(!Path::new(o).exists());
     // --transcripts with a single-table output is a usage error naming the flag
     let single = d.path().join("x.tsv");
     let out = mutasig()
@@ -652,20 +627,8 @@ fn same_snv_written_two_ways_huge_positions_and_table_flags() {
 
     let big = d.path().join("big.txt");
     std::fs::write(&big, "T1\tchr1\t18446744073709551615\tCA\tTA\n").unwrap();
-    let o = d.path().join("o");
-    let err = data_error(
-        &[
-            "count",
-            big.to_str().unwrap(),
-            "--fasta",
-            &fa,
-            "-o",
-            o.to_str().unwrap(),
-        ],
-        None,
-    );
+    let err = count_refused(big.to_str().unwrap(), &fa, &[], &d.path().join("o"));
     assert!(err.contains("goes past the end of chr1"), "{err}");
-    assert!(!o.exists());
 
     let warned = mutasig()
         .args(["count", two.to_str().unwrap(), "--fasta", &fa, "-o", "-"])
@@ -706,22 +669,11 @@ fn multi_sample_vcf_without_genotypes_needs_sample_from_filename() {
     )
     .unwrap();
     let o = d.path().join("o");
-    let err = data_error(
-        &[
-            "count",
-            vcf.to_str().unwrap(),
-            "--fasta",
-            &fa,
-            "-o",
-            o.to_str().unwrap(),
-        ],
-        None,
-    );
+    let err = count_refused(vcf.to_str().unwrap(), &fa, &[], &o);
     assert!(
         err.contains("no GT") && err.contains("--sample-from filename"),
         "{err}"
     );
-    assert!(!o.exists());
     let ok = run_ok(&[
         "count",
         vcf.to_str().unwrap(),

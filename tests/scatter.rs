@@ -38,16 +38,52 @@ fn merge_args<'a>(input: &'a str, parts: &'a [String], out: &'a str) -> Vec<&'a 
     args
 }
 
+/// The example's single run with `SETTINGS`, in `d/single`.
+fn single_run(d: &Path, ex: &str) -> std::path::PathBuf {
+    let single = d.join("single");
+    let mut args = vec!["-q", "extract", ex, "-o", single.to_str().unwrap()];
+    args.extend_from_slice(&SETTINGS);
+    run_ok(&args);
+    single
+}
+
+/// The merged folder holds the single run's files with the same bytes, but for
+/// `summary.json`'s `run` and its line in the manifest.
+fn assert_same_as_single(single: &Path, merged: &Path) {
+    let (a, b) = (all_files(single), all_files(merged));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        if name == "summary.json" {
+            let mut x: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            let mut y: serde_json::Value = serde_json::from_slice(&b[name]).unwrap();
+            x.as_object_mut().unwrap().remove("run");
+            y.as_object_mut().unwrap().remove("run");
+            assert_eq!(x, y);
+        } else if name == ".mutasig-manifest" {
+            let lines = |b: &[u8]| -> Vec<String> {
+                String::from_utf8_lossy(b)
+                    .lines()
+                    .filter(|l| !l.ends_with("  summary.json"))
+                    .map(String::from)
+                    .collect()
+            };
+            assert_eq!(lines(bytes), lines(&b[name]));
+        } else {
+            assert!(
+                bytes == &b[name],
+                "{name} differs between extract and merge"
+            );
+        }
+    }
+}
+
 #[test]
 fn parts_of_ranks_and_uneven_replicate_chunks_merge_into_the_single_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let ex = example();
     let ex = ex.to_str().unwrap();
-    let single = d.join("single");
-    let mut args = vec!["-q", "extract", ex, "-o", single.to_str().unwrap()];
-    args.extend_from_slice(&SETTINGS);
-    run_ok(&args);
+    let single = single_run(d, ex);
     // three rank groups, each in uneven replicate chunks; one part with two ranks
     let mut parts = vec![
         part(
@@ -79,32 +115,9 @@ fn parts_of_ranks_and_uneven_replicate_chunks_merge_into_the_single_run() {
     ];
     let merged = d.join("merged");
     run_ok(&merge_args(ex, &parts, merged.to_str().unwrap()));
-    let (a, b) = (all_files(&single), all_files(&merged));
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    assert!(a.contains_key("report.html") && a.contains_key("signatures.tsv"));
-    for (name, bytes) in &a {
-        if name == "summary.json" {
-            let mut x: serde_json::Value = serde_json::from_slice(bytes).unwrap();
-            let mut y: serde_json::Value = serde_json::from_slice(&b[name]).unwrap();
-            x.as_object_mut().unwrap().remove("run");
-            y.as_object_mut().unwrap().remove("run");
-            assert_eq!(x, y);
-        } else if name == ".mutasig-manifest" {
-            let lines = |b: &[u8]| -> Vec<String> {
-                String::from_utf8_lossy(b)
-                    .lines()
-                    .filter(|l| !l.ends_with("  summary.json"))
-                    .map(String::from)
-                    .collect()
-            };
-            assert_eq!(lines(bytes), lines(&b[name]));
-        } else {
-            assert!(
-                bytes == &b[name],
-                "{name} differs between extract and merge"
-            );
-        }
-    }
+    let files = all_files(&single);
+    assert!(files.contains_key("report.html") && files.contains_key("signatures.tsv"));
+    assert_same_as_single(&single, &merged);
     // a part with a rank the others lack, given twice, or missing: refused, nothing written
     parts.swap_remove(0);
     let out = d.join("gap");
@@ -125,10 +138,7 @@ fn per_rank_folders_with_kept_parts_merge_into_the_single_run() {
     let d = dir.path();
     let ex = example();
     let ex = ex.to_str().unwrap();
-    let single = d.join("single");
-    let mut args = vec!["-q", "extract", ex, "-o", single.to_str().unwrap()];
-    args.extend_from_slice(&SETTINGS);
-    run_ok(&args);
+    let single = single_run(d, ex);
     let mut folders = Vec::new();
     for k in ["1", "2", "3"] {
         let out = d.join(format!("k{k}")).to_str().unwrap().to_string();
@@ -159,22 +169,7 @@ fn per_rank_folders_with_kept_parts_merge_into_the_single_run() {
     }
     let merged = d.join("merged");
     run_ok(&merge_args(ex, &folders, merged.to_str().unwrap()));
-    let (a, b) = (all_files(&single), all_files(&merged));
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    for (name, bytes) in &a {
-        if name == "summary.json" {
-            let mut x: serde_json::Value = serde_json::from_slice(bytes).unwrap();
-            let mut y: serde_json::Value = serde_json::from_slice(&b[name]).unwrap();
-            x.as_object_mut().unwrap().remove("run");
-            y.as_object_mut().unwrap().remove("run");
-            assert_eq!(x, y);
-        } else if name != ".mutasig-manifest" {
-            assert!(
-                bytes == &b[name],
-                "{name} differs between extract and merge"
-            );
-        }
-    }
+    assert_same_as_single(&single, &merged);
     // a finished folder without kept parts
     let out = d.join("none");
     let err = data_error(

@@ -5,6 +5,35 @@ use crate::rng::{Purpose, stream};
 use rand::RngExt;
 use rand_distr::{Distribution, Poisson};
 
+/// `fit_best_of` on 1 and on 4 threads: the same bits (objective, W, H); the fit.
+pub(super) fn best_of_is_thread_independent(
+    v: MatRef<'_, f64>,
+    cfg: &NmfConfig,
+    starts: usize,
+    seed: u64,
+) -> NmfFit {
+    let run = |t: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap();
+        pool.install(|| fit_best_of(v, cfg, starts, seed).unwrap())
+    };
+    let (a, b) = (run(1), run(4));
+    assert_eq!(a.objective.to_bits(), b.objective.to_bits(), "{cfg:?}");
+    for (x, y) in [(&a.w, &b.w), (&a.h, &b.h)] {
+        for j in 0..x.ncols() {
+            let same = x
+                .col_as_slice(j)
+                .iter()
+                .zip(y.col_as_slice(j))
+                .all(|(p, q)| p.to_bits() == q.to_bits());
+            assert!(same, "{cfg:?}");
+        }
+    }
+    a
+}
+
 fn rng(b: u32) -> ChaCha8Rng {
     stream(42, Purpose::Other, 0, b)
 }
@@ -469,25 +498,7 @@ fn same_seed_gives_identical_factors_with_1_and_4_threads() {
         },
     ];
     for c in configs {
-        let run = |t: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap();
-            pool.install(|| fit_best_of(v.as_ref(), &c, 6, 99).unwrap())
-        };
-        let (a, b) = (run(1), run(4));
-        assert_eq!(a.objective.to_bits(), b.objective.to_bits());
-        for (x, y) in [(&a.w, &b.w), (&a.h, &b.h)] {
-            for j in 0..x.ncols() {
-                let same = x
-                    .col_as_slice(j)
-                    .iter()
-                    .zip(y.col_as_slice(j))
-                    .all(|(p, q)| p.to_bits() == q.to_bits());
-                assert!(same, "{c:?}");
-            }
-        }
+        let a = best_of_is_thread_independent(v.as_ref(), &c, 6, 99);
         // The best start is the lowest objective over the starts.
         for s in 0..6 {
             let f = fit(v.as_ref(), &c, &mut stream(99, Purpose::Init, 3, s)).unwrap();

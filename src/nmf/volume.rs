@@ -278,7 +278,7 @@ pub(super) fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nmf::{Init, NmfConfig, Solver, fit, fit_best_of, initialize};
+    use crate::nmf::{Init, NmfConfig, Solver, fit, initialize};
     use crate::numeric::cosine_cols as cosine;
     use crate::rng::{ChaCha8Rng, Purpose, stream};
     use rand::RngExt;
@@ -433,24 +433,6 @@ mod tests {
             mu_warmup: 20,
             ..mv(3, 1e-2)
         };
-        let run = |t: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap();
-            pool.install(|| fit_best_of(v.as_ref(), &cfg, 4, 5).unwrap())
-        };
-        let (a, b) = (run(1), run(4));
-        assert_eq!(a.objective.to_bits(), b.objective.to_bits());
-        for (x, y) in [(&a.w, &b.w), (&a.h, &b.h)] {
-            for j in 0..x.ncols() {
-                let same = x
-                    .col_as_slice(j)
-                    .iter()
-                    .zip(y.col_as_slice(j))
-                    .all(|(p, q)| p.to_bits() == q.to_bits());
-                assert!(same);
-            }
-        }
+        crate::nmf::tests::best_of_is_thread_independent(v.as_ref(), &cfg, 4, 5);
     }
 }
