@@ -40,8 +40,15 @@ pub struct ExtractConfig {
     pub min_rank: usize,
     /// Largest rank tried (capped at samples − 1).
     pub max_rank: usize,
-    /// Replicates per rank.
+    /// Replicates per rank: the most a rank gets (see `min_replicates`).
     pub replicates: usize,
+    /// Replicates by need: when several ranks are tried, each rank starts with this
+    /// many replicates and gets this many more at a time, up to `replicates`, until more
+    /// could no longer change whether it passes the stability thresholds
+    /// ([`rank::stability_settled`]). 0 (as in folders and parts written before the
+    /// option) or at least `replicates`: always `replicates`.
+    #[serde(default)]
+    pub min_replicates: usize,
     /// Bootstrap each replicate (false: factorize the catalogue itself from new starts).
     pub resample: bool,
     /// Capping of hypermutated samples before factorizing.
@@ -79,6 +86,9 @@ impl ExtractConfig {
             ));
         }
         check_count("--replicates", self.replicates, 1, MAX_REPLICATES)?;
+        if self.min_replicates != 0 {
+            check_count("--min-replicates", self.min_replicates, 2, MAX_REPLICATES)?;
+        }
         if self.replicates < 2 && self.min_rank < self.max_rank {
             return Err(SettingsError::new(
                 "--replicates",
@@ -120,6 +130,22 @@ impl ExtractConfig {
         }
         Ok(())
     }
+
+    /// The replicate counts at which a rank's stability is checked when `n_ranks` ranks
+    /// are tried, ascending and ending at `replicates`; just `[replicates]` when the count
+    /// does not adapt (one rank, or `min_replicates` 0 or at least `replicates`).
+    pub fn checkpoints(&self, n_ranks: usize) -> Vec<usize> {
+        let step = self.min_replicates;
+        if n_ranks < 2 || step == 0 || step >= self.replicates {
+            return vec![self.replicates];
+        }
+        let mut points: Vec<usize> = (1..)
+            .map(|i| i * step)
+            .take_while(|&n| n < self.replicates)
+            .collect();
+        points.push(self.replicates);
+        points
+    }
 }
 
 /// Everything computed for one rank.
@@ -145,6 +171,8 @@ pub struct RankResult {
     /// Standard error of `stability_min`: the spread over replicates of the silhouette
     /// of each replicate's member of the least stable cluster, divided by √replicates.
     pub stability_min_se: f64,
+    /// Replicates used (fewer than `--replicates` when the count adapts to need).
+    pub replicates: usize,
     /// Per-sample held-out log-likelihood ([`heldout::loglik`]); empty when a single
     /// rank is tried (nothing to choose).
     pub heldout: Vec<f64>,
@@ -274,6 +302,8 @@ pub struct Replicate {
 pub enum Progress {
     /// One factorization finished.
     Factorized,
+    /// This many factorizations of a rank were not needed (replicates by need).
+    Skipped(usize),
     /// A step finished, for verbose logs.
     Detail(String),
 }
@@ -368,30 +398,96 @@ pub fn extract(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Extraction, ExtractError> {
     let p = prepare(input, cfg)?;
-    let jobs: Vec<(usize, usize)> = p
-        .ranks
-        .iter()
-        .flat_map(|&k| (0..cfg.replicates).map(move |r| (k, r)))
-        .collect();
-    let t0 = Instant::now();
-    let fits = factorize_jobs(&p, cfg, &jobs, progress)?;
-    let nmf_seconds = t0.elapsed().as_secs_f64();
+    let mut per_rank: Vec<Vec<Replicate>> = vec![Vec::new(); p.ranks.len()];
+    let mut active: Vec<usize> = (0..p.ranks.len()).collect();
+    let mut nmf_seconds = 0.0;
+    let mut n_fits = 0;
+    let points = cfg.checkpoints(p.ranks.len());
+    for &n in &points {
+        let jobs: Vec<(usize, usize)> = active
+            .iter()
+            .flat_map(|&i| {
+                let k = p.ranks[i];
+                (per_rank[i].len()..n).map(move |r| (k, r))
+            })
+            .collect();
+        let t0 = Instant::now();
+        let fits = factorize_jobs(&p, cfg, &jobs, progress)?;
+        nmf_seconds += t0.elapsed().as_secs_f64();
+        n_fits += jobs.len();
+        let mut fits = fits.into_iter();
+        for &i in &active {
+            let have = per_rank[i].len();
+            per_rank[i].extend((&mut fits).take(n - have));
+        }
+        if n == cfg.replicates {
+            break;
+        }
+        let done: Vec<bool> = active
+            .par_iter()
+            .map(|&i| settled(p.ranks[i], &per_rank[i], cfg))
+            .collect::<Result<_, _>>()?;
+        for (&i, _) in active.iter().zip(&done).filter(|x| *x.1) {
+            progress(Progress::Skipped(cfg.replicates - n));
+            progress(Progress::Detail(format!(
+                "rank {}: stability settled after {n} replicates",
+                p.ranks[i]
+            )));
+        }
+        let mut d = done.iter();
+        active.retain(|_| !d.next().copied().unwrap_or(false));
+        if active.is_empty() {
+            break;
+        }
+    }
     progress(Progress::Detail(format!(
-        "{} factorizations in {nmf_seconds:.1} s",
-        jobs.len()
+        "{n_fits} factorizations in {nmf_seconds:.1} s"
     )));
-    let mut fits = fits.into_iter();
-    let per_rank = p
-        .ranks
-        .iter()
-        .map(|_| (&mut fits).take(cfg.replicates).collect())
-        .collect();
-    finish(p, cfg, per_rank, nmf_seconds, progress)
+    summarize(p, cfg, per_rank, nmf_seconds, progress)
+}
+
+/// Whether rank `k`'s stability, estimated from `reps`, is settled
+/// ([`rank::stability_settled`]).
+fn settled(k: usize, reps: &[Replicate], cfg: &ExtractConfig) -> Result<bool, ExtractError> {
+    let ws: Vec<MatRef<'_, f64>> = reps.iter().map(|r| r.w.as_ref()).collect();
+    let cons =
+        consensus::consensus(&ws, cfg.seed, &cfg.consensus).map_err(stage("consensus", k))?;
+    let est = StabilityEstimate::of(&cons, k, reps.len());
+    let input = RankInput {
+        k,
+        stability_mean: cons.stability_mean,
+        stability_min: cons.stability_min,
+        stability_se: est.se,
+        stability_min_se: est.min_se,
+        errors: Vec::new(),
+        cophenetic: f64::NAN,
+        heldout: Vec::new(),
+    };
+    Ok(rank::stability_settled(&input, &cfg.selection))
+}
+
+/// How many of `reps` (all `--replicates` of rank `k`) a run that adds replicates by
+/// need would have used: the first checkpoint at which the stability is settled.
+fn replicates_needed(
+    k: usize,
+    reps: &[Replicate],
+    cfg: &ExtractConfig,
+    points: &[usize],
+) -> Result<usize, ExtractError> {
+    for &n in points {
+        if n >= reps.len() || settled(k, &reps[..n], cfg)? {
+            return Ok(n.min(reps.len()));
+        }
+    }
+    Ok(reps.len())
 }
 
 /// The remainder of an extraction once every factorization is done: the consensus and
 /// refit of each rank, then the rank selection. `replicates` holds, for each rank of
-/// `p.ranks` in order, its replicates in order; `nmf_seconds` is reported as is.
+/// `p.ranks` in order, all its `--replicates` replicates in order; `nmf_seconds` is
+/// reported as is. When replicates are added by need, each rank keeps the replicates a
+/// single run would have computed (the same rule on the same prefixes), so a merge of
+/// parts writes the same bytes as [`extract`].
 ///
 /// # Errors
 ///
@@ -399,7 +495,7 @@ pub fn extract(
 pub fn finish(
     p: Prepared,
     cfg: &ExtractConfig,
-    replicates: Vec<Vec<Replicate>>,
+    mut replicates: Vec<Vec<Replicate>>,
     nmf_seconds: f64,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Extraction, ExtractError> {
@@ -409,6 +505,27 @@ pub fn finish(
             cfg.replicates, p.ranks
         )));
     }
+    let points = cfg.checkpoints(p.ranks.len());
+    let needed: Vec<usize> = p
+        .ranks
+        .par_iter()
+        .zip(&replicates)
+        .map(|(&k, reps)| replicates_needed(k, reps, cfg, &points))
+        .collect::<Result<_, _>>()?;
+    for (reps, n) in replicates.iter_mut().zip(needed) {
+        reps.truncate(n);
+    }
+    summarize(p, cfg, replicates, nmf_seconds, progress)
+}
+
+/// [`finish`] with each rank's replicates already the ones to use.
+fn summarize(
+    p: Prepared,
+    cfg: &ExtractConfig,
+    replicates: Vec<Vec<Replicate>>,
+    nmf_seconds: f64,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Extraction, ExtractError> {
     let halves = if p.ranks.len() > 1 {
         heldout::thin(p.catalogue.counts.as_ref(), cfg.seed)
     } else {
@@ -552,20 +669,7 @@ fn summarize_rank(
     } else {
         heldout::loglik(cons.centroids.as_ref(), halves).map_err(stage("held-out likelihood", k))?
     };
-    let stability_se = replicate_spread(&cons.silhouettes, k, reps.len());
-    let weakest = (0..k)
-        .min_by(|&a, &b| cons.cluster_stability[a].total_cmp(&cons.cluster_stability[b]))
-        .unwrap_or(0);
-    let members: Vec<f64> = cons
-        .labels
-        .iter()
-        .enumerate()
-        .filter_map(|(r, l)| {
-            let j = l.iter().position(|&c| c == weakest)?;
-            cons.silhouettes.get(r * k + j).copied()
-        })
-        .collect();
-    let stability_min_se = replicate_spread(&members, 1, members.len());
+    let est = StabilityEstimate::of(&cons, k, reps.len());
     let mut iters: Vec<usize> = reps.iter().map(|r| r.iterations).collect();
     iters.sort_unstable();
     Ok(RankResult {
@@ -575,8 +679,9 @@ fn summarize_rank(
         exposures,
         stability_mean: cons.stability_mean,
         stability_min: cons.stability_min,
-        stability_se,
-        stability_min_se,
+        stability_se: est.se,
+        stability_min_se: est.min_se,
+        replicates: reps.len(),
         heldout,
         stability,
         coclustering,
@@ -589,6 +694,33 @@ fn summarize_rank(
         converged_fraction: reps.iter().filter(|r| r.converged).count() as f64 / reps.len() as f64,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// The standard errors of a consensus's mean and minimum stability.
+struct StabilityEstimate {
+    se: f64,
+    min_se: f64,
+}
+
+impl StabilityEstimate {
+    fn of(cons: &consensus::Consensus, k: usize, replicates: usize) -> Self {
+        let weakest = (0..k)
+            .min_by(|&a, &b| cons.cluster_stability[a].total_cmp(&cons.cluster_stability[b]))
+            .unwrap_or(0);
+        let members: Vec<f64> = cons
+            .labels
+            .iter()
+            .enumerate()
+            .filter_map(|(r, l)| {
+                let j = l.iter().position(|&c| c == weakest)?;
+                cons.silhouettes.get(r * k + j).copied()
+            })
+            .collect();
+        Self {
+            se: replicate_spread(&cons.silhouettes, k, replicates),
+            min_se: replicate_spread(&members, 1, members.len()),
+        }
+    }
 }
 
 /// Standard error of the mean silhouette over replicates: `silhouettes[r * k + j]` is
@@ -659,12 +791,136 @@ mod tests {
             min_rank: 1,
             max_rank: 15,
             replicates: 100,
+            min_replicates: 20,
             resample: true,
             normalization: Normalization::Gmm,
             nmf: NmfSettings::default(),
             selection: RankOptions::default(),
             consensus: ConsensusOptions::default(),
             seed: 42,
+        }
+    }
+
+    #[test]
+    fn checkpoints_step_by_min_replicates_up_to_replicates() {
+        let mut c = config();
+        assert_eq!(c.checkpoints(15), [20, 40, 60, 80, 100]);
+        assert_eq!(c.checkpoints(1), [100], "one rank: nothing to select");
+        c.min_replicates = 30;
+        assert_eq!(c.checkpoints(2), [30, 60, 90, 100]);
+        for fixed in [0, 100, 150] {
+            c.min_replicates = fixed;
+            assert_eq!(c.checkpoints(15), [100]);
+        }
+    }
+
+    /// A 4-signature Poisson cohort of 40 samples, ranks 1–6, replicates by need.
+    fn adaptive_run() -> (Catalogue, ExtractConfig) {
+        use crate::read::context::Context;
+        use crate::read::reference::{CosmicVersion, Genome, load_bundled};
+        use crate::simulate::{Noise, SimConfig, simulate};
+        let all = load_bundled(CosmicVersion::V3_6, Genome::GRCh37, false, Context::Sbs96).unwrap();
+        let idx: Vec<usize> = ["SBS1", "SBS3", "SBS5", "SBS13"]
+            .iter()
+            .map(|n| all.index(n).unwrap())
+            .collect();
+        let sim_cfg = SimConfig {
+            samples: 40,
+            active: (1, 3),
+            burden_median: 500.0,
+            burden_log_sd: 0.5,
+            noise: Noise::Poisson,
+            seed: 3,
+            realism: Default::default(),
+        };
+        let sim = simulate(&all.subset(&idx), &sim_cfg).unwrap();
+        let mut cfg = config();
+        cfg.max_rank = 6;
+        cfg.replicates = 12;
+        cfg.min_replicates = 3;
+        cfg.nmf.max_iter = 2000;
+        (sim.catalogue, cfg)
+    }
+
+    fn bits(m: &Mat<f64>) -> Vec<u64> {
+        (0..m.ncols())
+            .flat_map(|j| {
+                m.col_as_slice(j)
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn replicates_by_need_are_thread_independent_and_what_a_merge_keeps() {
+        let (cat, mut cfg) = adaptive_run();
+        // a threshold at rank 4's estimate from the first 3 replicates: undecided there
+        let mut first = cfg.clone();
+        first.replicates = 3;
+        let r4 = extract(&cat, &first, &|_| {}).unwrap().ranks[3].clone();
+        assert!(r4.stability_se > 0.0 && r4.stability_mean < 0.99);
+        cfg.selection.min_stability_mean = r4.stability_mean;
+        let run = |t: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap();
+            pool.install(|| extract(&cat, &cfg, &|_| {}).unwrap())
+        };
+        let (a, b) = (run(1), run(4));
+        let used: Vec<usize> = a.ranks.iter().map(|r| r.replicates).collect();
+        // settled ranks stop early, and at least one rank needed more than the first step
+        assert!(used.iter().any(|&n| n < 12), "{used:?}");
+        assert!(used.iter().any(|&n| n > 3), "{used:?}");
+        assert!(
+            used.iter().all(|n| cfg.checkpoints(6).contains(n)),
+            "{used:?}"
+        );
+        // all 12 replicates of every rank, as parts give them to `merge`
+        let p = prepare(&cat, &cfg).unwrap();
+        let jobs: Vec<(usize, usize)> = p
+            .ranks
+            .iter()
+            .flat_map(|&k| (0..12).map(move |r| (k, r)))
+            .collect();
+        let mut fits = factorize_jobs(&p, &cfg, &jobs, &|_| {})
+            .unwrap()
+            .into_iter();
+        let per_rank = p
+            .ranks
+            .iter()
+            .map(|_| (&mut fits).take(12).collect())
+            .collect();
+        let merged = finish(p, &cfg, per_rank, 0.0, &|_| {}).unwrap();
+        for other in [&b, &merged] {
+            assert_eq!(a.selection.selected, other.selection.selected);
+            for (x, y) in a.ranks.iter().zip(&other.ranks) {
+                assert_eq!(x.replicates, y.replicates, "rank {}", x.k);
+                assert_eq!(bits(&x.signatures), bits(&y.signatures), "rank {}", x.k);
+                assert_eq!(x.stability_se.to_bits(), y.stability_se.to_bits());
+            }
+        }
+        // a settled rank's decision is the one the rank rule takes from its estimates
+        for r in &a.ranks {
+            if r.replicates < 12 {
+                let input = RankInput {
+                    k: r.k,
+                    stability_mean: r.stability_mean,
+                    stability_min: r.stability_min,
+                    stability_se: r.stability_se,
+                    stability_min_se: r.stability_min_se,
+                    errors: Vec::new(),
+                    cophenetic: f64::NAN,
+                    heldout: Vec::new(),
+                };
+                assert!(
+                    rank::stability_settled(&input, &cfg.selection),
+                    "rank {}",
+                    r.k
+                );
+            }
         }
     }
 
@@ -705,6 +961,7 @@ mod tests {
             (|c| c.replicates = 0, "--replicates"),
             (|c| c.replicates = 1, "--replicates"),
             (|c| c.replicates = MAX_REPLICATES + 1, "--replicates"),
+            (|c| c.min_replicates = 1, "--min-replicates"),
             (
                 |c| c.normalization = Normalization::Cap(f64::NAN),
                 "--normalize",

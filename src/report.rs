@@ -766,7 +766,16 @@ fn methods(f: &Folder) -> String {
                 if n == 1 { "" } else { "s" }
             ));
             let r = settings.replicates;
-            s.push_str(&format!(" with {r} NMF replicates per rank"));
+            let used: Vec<usize> = e.ranks.iter().map(|x| x.replicates).collect();
+            let (lo, hi) = (used.iter().min(), used.iter().max());
+            match (settings.checkpoints(n).len() > 1, lo, hi) {
+                (true, Some(&lo), Some(&hi)) if lo > 0 => s.push_str(&format!(
+                    " with {} NMF replicates per rank, added {} at a time up to {r} until more                      could not change whether the rank passed the stability thresholds",
+                    if lo == hi { lo.to_string() } else { format!("{lo}–{hi}") },
+                    settings.min_replicates
+                )),
+                _ => s.push_str(&format!(" with {r} NMF replicates per rank")),
+            }
             s.push_str(match settings.resample {
                 true => " on bootstrap-resampled catalogues",
                 false => " from independent random initializations",

@@ -5,7 +5,17 @@ use crate::util::{all_files, data_error, example, example_rows, mutasig, run_ok,
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const SETTINGS: [&str; 6] = ["--max-rank", "3", "--replicates", "5", "--seed", "7"];
+// replicates by need (2, 4, then 5): the merge must keep what the single run used
+const SETTINGS: [&str; 8] = [
+    "--max-rank",
+    "3",
+    "--replicates",
+    "5",
+    "--min-replicates",
+    "2",
+    "--seed",
+    "7",
+];
 
 /// Writes one part of the example's run with `SETTINGS` (plus `extra`) to `dir/name`.
 fn part(dir: &Path, name: &str, extra: &[&str]) -> String {
@@ -117,6 +127,17 @@ fn parts_of_ranks_and_uneven_replicate_chunks_merge_into_the_single_run() {
     run_ok(&merge_args(ex, &parts, merged.to_str().unwrap()));
     let files = all_files(&single);
     assert!(files.contains_key("report.html") && files.contains_key("signatures.tsv"));
+    // the single run stopped adding replicates early; the merge, given all 5, agrees
+    let summary: serde_json::Value = serde_json::from_slice(&files["summary.json"]).unwrap();
+    let used: Vec<u64> = summary["ranks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["replicates"].as_u64().unwrap())
+        .collect();
+    assert!(used.iter().any(|&n| n < 5), "{used:?}");
+    let report = String::from_utf8_lossy(&files["report.html"]);
+    assert!(report.contains("added 2 at a time up to 5"), "methods paragraph");
     assert_same_as_single(&single, &merged);
     // a part with a rank the others lack, given twice, or missing: refused, nothing written
     parts.swap_remove(0);
@@ -154,6 +175,8 @@ fn per_rank_folders_with_kept_parts_merge_into_the_single_run() {
             k,
             "--replicates",
             "5",
+            "--min-replicates",
+            "2",
             "--seed",
             "7",
             "--keep-parts",

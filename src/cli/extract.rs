@@ -56,6 +56,10 @@ pub struct ExtractArgs {
     /// single replicate is allowed: one factorization, stability reported as 0.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     replicates: u32,
+    /// Replicates by need (several ranks): start each rank with N, add N at a time up to
+    /// --replicates until more could not change its stability verdict (N ≥ --replicates: off).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(2..))]
+    min_replicates: u32,
     /// Factorize the catalogue itself (new starts only) instead of bootstrap resamples.
     #[arg(long)]
     no_resample: bool,
@@ -80,6 +84,7 @@ impl ExtractArgs {
             min_rank: min_rank as usize,
             max_rank: max_rank as usize,
             replicates: self.replicates as usize,
+            min_replicates: self.min_replicates as usize,
             resample: !self.no_resample,
             normalization: self.normalize,
             nmf: self.nmf.settings(),
@@ -124,6 +129,7 @@ pub fn run(a: ExtractArgs, g: &super::Global) -> anyhow::Result<()> {
     } else {
         extract::extract(&cat, &cfg, &|p| match p {
             extract::Progress::Factorized => bar.inc(1),
+            extract::Progress::Skipped(n) => bar.inc(n as u64),
             extract::Progress::Detail(d) => {
                 log::debug(&format!("{d}; memory {:.0} MB", log::rss_mb()))
             }

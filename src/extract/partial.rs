@@ -548,6 +548,7 @@ mod tests {
             min_rank: 1,
             max_rank: 2,
             replicates: 3,
+            min_replicates: 0,
             resample: true,
             normalization: Normalization::None,
             nmf: NmfSettings {

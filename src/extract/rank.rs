@@ -298,6 +298,28 @@ fn passes(r: &RankInput, opts: &RankOptions) -> bool {
         && r.stability_min + STABILITY_Z * r.stability_min_se >= opts.min_stability_min
 }
 
+/// Whether more replicates can no longer change whether a rank passes the stability
+/// thresholds: it fails one estimate by more than two standard errors, or passes both
+/// by more than two. A shrinking standard error can only flip a decision taken within
+/// that margin, so adding replicates to a settled rank is wasted work.
+pub fn stability_settled(r: &RankInput, opts: &RankOptions) -> bool {
+    let side = |est: f64, se: f64, thr: f64| {
+        if est - STABILITY_Z * se >= thr {
+            Some(true)
+        } else if est + STABILITY_Z * se < thr {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    let mean = side(r.stability_mean, r.stability_se, opts.min_stability_mean);
+    let min = side(r.stability_min, r.stability_min_se, opts.min_stability_min);
+    matches!(
+        (mean, min),
+        (Some(false), _) | (_, Some(false)) | (Some(true), Some(true))
+    )
+}
+
 fn stability_walk(sorted: &[&RankInput], opts: &RankOptions) -> Walk {
     let cands: Vec<&RankInput> = sorted.iter().copied().filter(|r| passes(r, opts)).collect();
     let candidates: Vec<usize> = cands.iter().map(|r| r.k).collect();
@@ -801,6 +823,28 @@ mod tests {
         (0..60)
             .map(|i| level - (i % 5) as f64 + noise * (((i * 37 + phase) % 11) as f64 - 5.0))
             .collect()
+    }
+
+    #[test]
+    fn stability_is_settled_when_two_standard_errors_cannot_flip_the_decision() {
+        let opts = RankOptions::default(); // mean >= 0.8, min >= 0.2
+        let r = |mean: f64, se: f64, min: f64, min_se: f64| RankInput {
+            stability_se: se,
+            stability_min_se: min_se,
+            ..input(3, mean, min, 0.1)
+        };
+        // passes both by more than 2 SE
+        assert!(stability_settled(&r(0.95, 0.01, 0.90, 0.02), &opts));
+        // mean within 2 SE of 0.8 (0.82 - 0.02 < 0.8): more replicates may flip it
+        assert!(!stability_settled(&r(0.82, 0.02, 0.90, 0.02), &opts));
+        // ... unless the minimum fails beyond its error: a failure either way
+        assert!(stability_settled(&r(0.82, 0.02, -0.30, 0.10), &opts));
+        // mean fails by more than 2 SE, whatever the minimum
+        assert!(stability_settled(&r(0.60, 0.05, 0.25, 0.10), &opts));
+        // minimum undecided (0.25 - 0.2 < 0.1 SE)
+        assert!(!stability_settled(&r(0.95, 0.01, 0.25, 0.05), &opts));
+        // zero spread: the estimate is the decision
+        assert!(stability_settled(&r(0.80, 0.0, 0.20, 0.0), &opts));
     }
 
     #[test]

@@ -121,6 +121,7 @@ pub fn rank_table(ex: &Extraction) -> String {
         "stability_min",
         "stability_se",
         "stability_min_se",
+        "replicates",
         "cophenetic",
         "dispersion",
         "pac",
@@ -153,6 +154,7 @@ pub fn rank_table(ex: &Extraction) -> String {
             fmt_float(r.stability_min, 4),
             fmt_float(r.stability_se, 4),
             fmt_float(r.stability_min_se, 4),
+            r.replicates.to_string(),
             fmt_float(r.coclustering.cophenetic, 4),
             fmt_float(r.coclustering.dispersion, 4),
             fmt_float(r.coclustering.pac, 4),
@@ -333,6 +335,7 @@ pub fn write_outputs(
                 cophenetic_estimate: r.cophenetic_estimate,
                 reconstruction_error: r.reconstruction_error,
                 mean_cosine: r.mean_cosine,
+                replicates: r.replicates,
                 median_nmf_iterations: r.median_iterations,
                 converged_fraction: r.converged_fraction,
             })

@@ -167,6 +167,10 @@ pub struct RankSummary {
     pub reconstruction_error: f64,
     /// Mean per-sample cosine of the refit.
     pub mean_cosine: f64,
+    /// Replicates used: fewer than `replicates` when the count adapts to need
+    /// (`min_replicates`; 0 in folders written before it was recorded).
+    #[serde(default)]
+    pub replicates: usize,
     /// Median NMF iterations of the replicates.
     pub median_nmf_iterations: usize,
     /// Fraction of replicates that met the tolerance.
