@@ -690,6 +690,13 @@ fn votes_text(s: &crate::extract::rank::RankSelection) -> String {
         show(s.votes.cophenetic),
         show(s.votes.likelihood)
     );
+    if !s.admitted.is_empty() {
+        let ks: Vec<String> = s.admitted.iter().map(|k| k.to_string()).collect();
+        t.push_str(&format!(
+            "; admitted despite one unstable signature (held-out likelihood > 3 SE better): {}",
+            ks.join(", ")
+        ));
+    }
     if s.ambiguous {
         let ks: Vec<String> = s.plausible.iter().map(|k| k.to_string()).collect();
         t.push_str(&format!(
@@ -1375,6 +1382,7 @@ pub(crate) mod tests {
             plausible: vec![6],
             ambiguous: false,
             likelihood: Vec::new(),
+            admitted: Vec::new(),
             candidates: vec![5, 6],
             comparisons: Vec::new(),
             fallback: false,
@@ -1391,6 +1399,11 @@ pub(crate) mod tests {
                 .ends_with("; ambiguous: ranks 5, 6 are equally plausible by held-out likelihood"),
             "{}",
             votes_text(&s)
+        );
+        s.admitted = vec![7];
+        assert!(
+            votes_text(&s)
+                .contains("one unstable signature (held-out likelihood > 3 SE better): 7")
         );
     }
 

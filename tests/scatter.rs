@@ -137,7 +137,10 @@ fn parts_of_ranks_and_uneven_replicate_chunks_merge_into_the_single_run() {
         .collect();
     assert!(used.iter().any(|&n| n < 5), "{used:?}");
     let report = String::from_utf8_lossy(&files["report.html"]);
-    assert!(report.contains("added 2 at a time up to 5"), "methods paragraph");
+    assert!(
+        report.contains("added 2 at a time up to 5"),
+        "methods paragraph"
+    );
     assert_same_as_single(&single, &merged);
     // a part with a rank the others lack, given twice, or missing: refused, nothing written
     parts.swap_remove(0);

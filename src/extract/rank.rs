@@ -24,8 +24,11 @@
 //! SigProfilerExtractor does without its walk-down, but never one that predicts
 //! held-out counts worse than a smaller stable rank beyond the error. When no rank is
 //! stable, every rank is a candidate and the cophenetic vote decides among the
-//! plausible ranks (else the smallest plausible rank). Two or more plausible ranks are
-//! reported as ambiguous. docs/benchmarks-extract.md has the evidence for this order.
+//! plausible ranks (else the smallest plausible rank). A rank above the largest stable
+//! one that fails only the minimum stability but predicts held-out counts better than
+//! every stable rank by more than three standard errors is *admitted*; when any is,
+//! the smallest admitted rank within one standard error of the best admitted one is
+//! selected. Two or more plausible ranks are reported as ambiguous. docs/benchmarks-extract.md has the evidence for this order.
 
 use crate::numeric::median;
 use crate::settings::{Interval, SettingsError};
@@ -222,6 +225,12 @@ pub struct RankSelection {
     /// differences are against the best stable rank (the best rank when none is stable).
     #[serde(default)]
     pub likelihood: Vec<LikelihoodRow>,
+    /// Ranks above the largest stable rank that pass the mean stability but not the
+    /// minimum, and predict held-out counts better than the best stable rank by more
+    /// than three standard errors: one of their signatures is hard to reproduce, but
+    /// the data need it. The combined rule chooses among them when there are any.
+    #[serde(default)]
+    pub admitted: Vec<usize>,
     /// Ranks that passed the stability filter, ascending.
     pub candidates: Vec<usize>,
     /// The tests of the walk, in the order they were made (descending rank).
@@ -236,6 +245,10 @@ pub struct RankSelection {
 /// Two standard errors: how far below its threshold a mean or minimum stability may lie
 /// and still pass.
 const STABILITY_Z: f64 = 2.0;
+
+/// How many standard errors better than the best stable rank a rank that fails only
+/// the minimum stability must predict held-out counts to be admitted.
+const ADMIT_Z: f64 = 3.0;
 
 /// One-sided Wilcoxon rank-sum (Mann–Whitney U) test of H1: `x` tends to be larger
 /// than `y`. Returns `(U_x, p)`.
@@ -500,7 +513,7 @@ pub fn select_rank(inputs: &[RankInput], opts: &RankOptions) -> Result<RankSelec
             .filter(|&i| passes(sorted[i], opts))
             .collect()
     };
-    let (likelihood_vote, likelihood, plausible) = if n_heldout == 0 {
+    let (likelihood_vote, mut likelihood, mut plausible) = if n_heldout == 0 {
         (None, Vec::new(), Vec::new())
     } else {
         let (_, rows_all) = likelihood_rows(&sorted, &all);
@@ -513,6 +526,27 @@ pub fn select_rank(inputs: &[RankInput], opts: &RankOptions) -> Result<RankSelec
             .collect();
         (vote, rows, plausible)
     };
+    let admitted: Vec<usize> = match stable.last() {
+        Some(&top) if !likelihood.is_empty() && !walk.fallback => (top + 1..sorted.len())
+            .filter(|&i| {
+                let (r, row) = (sorted[i], &likelihood[i]);
+                r.stability_mean + STABILITY_Z * r.stability_se >= opts.min_stability_mean
+                    && row.difference > ADMIT_Z * row.se
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let use_admitted = opts.select == SelectRule::Combined && !admitted.is_empty();
+    if use_admitted {
+        let (_, rows) = likelihood_rows(&sorted, &admitted);
+        plausible = admitted
+            .iter()
+            .filter(|&&i| tied(&rows[i]))
+            .map(|&i| sorted[i].k)
+            .collect();
+        likelihood = rows;
+    }
+    let admitted: Vec<usize> = admitted.iter().map(|&i| sorted[i].k).collect();
     let votes = Votes {
         stability: walk.selected,
         cophenetic,
@@ -554,13 +588,14 @@ pub fn select_rank(inputs: &[RankInput], opts: &RankOptions) -> Result<RankSelec
                 ),
             ),
         },
+        SelectRule::Combined if use_admitted => admitted_choice(&walk, &admitted, &plausible),
         SelectRule::Combined => combined(&walk, cophenetic, &plausible),
     };
     let mut reason = why;
     if ambiguous {
         reason.push_str(&format!(
             "; ambiguous: ranks {} are all plausible (held-out likelihood within one standard \
-             error of the best stable rank's)",
+             error of the best candidate rank's)",
             join(&plausible)
         ));
     }
@@ -571,6 +606,7 @@ pub fn select_rank(inputs: &[RankInput], opts: &RankOptions) -> Result<RankSelec
         plausible,
         ambiguous,
         likelihood,
+        admitted,
         candidates: walk.candidates,
         comparisons: walk.comparisons,
         fallback: walk.fallback,
@@ -588,6 +624,26 @@ fn join(ks: &[usize]) -> String {
         .map(|k| k.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The combined rule when ranks are admitted: the smallest admitted rank within one
+/// standard error of the best admitted rank's held-out likelihood (`plausible`). The
+/// smallest, not the largest as among stable ranks: stability no longer guards against
+/// a rank that only splits a signature, so parsimony must.
+fn admitted_choice(walk: &Walk, admitted: &[usize], plausible: &[usize]) -> (usize, String) {
+    let k = plausible.first().copied().unwrap_or(admitted[0]);
+    (
+        k,
+        format!(
+            "combined rule: stable ranks {}; ranks {} fail only the minimum stability but \
+             predict held-out counts better than every stable rank by more than {ADMIT_Z} \
+             standard errors; of these, ranks {} are within one standard error of the best; \
+             selected the smallest, {k}",
+            join(&walk.candidates),
+            join(admitted),
+            join(plausible)
+        ),
+    )
 }
 
 fn combined(walk: &Walk, cophenetic: Option<usize>, plausible: &[usize]) -> (usize, String) {
@@ -898,6 +954,53 @@ mod tests {
             ..RankOptions::default()
         };
         assert_eq!(select_rank(&ranks, &stab).unwrap().selected, 1);
+    }
+
+    #[test]
+    fn a_rank_with_one_hard_signature_is_admitted_when_held_out_data_need_it() {
+        // rank 4 fails only the minimum stability (one signature reproduced badly, as
+        // SBS7a beside SBS7b) but predicts far better than the stable ranks; rank 5
+        // splits a signature: no better than 4, and 6 is worse
+        let hard = |k: usize, level: f64, phase: usize| RankInput {
+            stability_min: -0.2,
+            ..lik(k, true, samples(level, 1.0, phase), 0.9)
+        };
+        let ranks = vec![
+            lik(2, true, samples(-300.0, 1.0, 0), 1.0),
+            lik(3, true, samples(-200.0, 1.0, 1), 0.99),
+            hard(4, -100.0, 2),
+            hard(5, -100.2, 3),
+            hard(6, -140.0, 4),
+        ];
+        let s = select_rank(&ranks, &RankOptions::default()).unwrap();
+        assert_eq!(s.candidates, vec![2, 3]);
+        assert_eq!(s.admitted, vec![4, 5, 6]);
+        assert_eq!(s.plausible, vec![4, 5]);
+        assert_eq!(s.selected, 4, "{}", s.reason);
+        assert!(s.ambiguous && s.reason.contains("fail only the minimum stability"));
+        // the stability rule alone keeps to the stable ranks (equal errors: down to 2)
+        let stab = RankOptions {
+            select: SelectRule::Stability,
+            ..RankOptions::default()
+        };
+        assert_eq!(select_rank(&ranks, &stab).unwrap().selected, 2);
+        // within three standard errors of the best stable rank: not admitted
+        let close = vec![
+            lik(2, true, samples(-300.0, 1.0, 0), 1.0),
+            lik(3, true, samples(-200.0, 1.0, 1), 0.99),
+            hard(4, -199.9, 2),
+        ];
+        let s = select_rank(&close, &RankOptions::default()).unwrap();
+        assert!(s.admitted.is_empty());
+        assert_eq!(s.selected, 3, "{}", s.reason);
+        // a rank failing the mean stability is never admitted
+        let weak = vec![
+            lik(2, true, samples(-300.0, 1.0, 0), 1.0),
+            lik(3, false, samples(-100.0, 1.0, 1), 0.99),
+        ];
+        let s = select_rank(&weak, &RankOptions::default()).unwrap();
+        assert!(s.admitted.is_empty());
+        assert_eq!(s.selected, 2, "{}", s.reason);
     }
 
     #[test]
