@@ -453,17 +453,9 @@ fn settled(k: usize, reps: &[Replicate], cfg: &ExtractConfig) -> Result<bool, Ex
     let cons =
         consensus::consensus(&ws, cfg.seed, &cfg.consensus).map_err(stage("consensus", k))?;
     let est = StabilityEstimate::of(&cons, k, reps.len());
-    let input = RankInput {
-        k,
-        stability_mean: cons.stability_mean,
-        stability_min: cons.stability_min,
-        stability_se: est.se,
-        stability_min_se: est.min_se,
-        errors: Vec::new(),
-        cophenetic: f64::NAN,
-        heldout: Vec::new(),
-    };
-    Ok(rank::stability_settled(&input, &cfg.selection))
+    let mean = (cons.stability_mean, est.se);
+    let min = (cons.stability_min, est.min_se);
+    Ok(rank::stability_settled(mean, min, &cfg.selection))
 }
 
 /// How many of `reps` (all `--replicates` of rank `k`) a run that adds replicates by
@@ -842,17 +834,6 @@ mod tests {
         (sim.catalogue, cfg)
     }
 
-    fn bits(m: &Mat<f64>) -> Vec<u64> {
-        (0..m.ncols())
-            .flat_map(|j| {
-                m.col_as_slice(j)
-                    .iter()
-                    .map(|v| v.to_bits())
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    }
-
     #[test]
     fn replicates_by_need_are_thread_independent_and_what_a_merge_keeps() {
         let (cat, mut cfg) = adaptive_run();
@@ -898,6 +879,7 @@ mod tests {
             assert_eq!(a.selection.selected, other.selection.selected);
             for (x, y) in a.ranks.iter().zip(&other.ranks) {
                 assert_eq!(x.replicates, y.replicates, "rank {}", x.k);
+                let bits = |m: &Mat<f64>| crate::numeric::mat_bits(m.as_ref());
                 assert_eq!(bits(&x.signatures), bits(&y.signatures), "rank {}", x.k);
                 assert_eq!(x.stability_se.to_bits(), y.stability_se.to_bits());
             }
@@ -905,21 +887,10 @@ mod tests {
         // a settled rank's decision is the one the rank rule takes from its estimates
         for r in &a.ranks {
             if r.replicates < 12 {
-                let input = RankInput {
-                    k: r.k,
-                    stability_mean: r.stability_mean,
-                    stability_min: r.stability_min,
-                    stability_se: r.stability_se,
-                    stability_min_se: r.stability_min_se,
-                    errors: Vec::new(),
-                    cophenetic: f64::NAN,
-                    heldout: Vec::new(),
-                };
-                assert!(
-                    rank::stability_settled(&input, &cfg.selection),
-                    "rank {}",
-                    r.k
-                );
+                let mean = (r.stability_mean, r.stability_se);
+                let min = (r.stability_min, r.stability_min_se);
+                let settled = rank::stability_settled(mean, min, &cfg.selection);
+                assert!(settled, "rank {}", r.k);
             }
         }
     }

@@ -301,6 +301,14 @@ pub fn multinomial_resample(
     Ok(())
 }
 
+/// The bit patterns of a matrix, column by column: tests compare results exactly.
+#[cfg(test)]
+pub(crate) fn mat_bits(m: MatRef<'_, f64>) -> Vec<u64> {
+    (0..m.ncols())
+        .flat_map(|j| m.col(j).iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,9 @@
 //! Scatter/gather of `extract`: `--partial-out` parts merged by `mutasig merge` give the
 //! single run's folder byte for byte; parts that do not fit together are refused.
 
-use crate::util::{all_files, data_error, example, example_rows, mutasig, run_ok, table};
+use crate::util::{
+    all_files, assert_same_but_run, data_error, example, example_rows, mutasig, run_ok, table,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -55,36 +57,6 @@ fn single_run(d: &Path, ex: &str) -> std::path::PathBuf {
     args.extend_from_slice(&SETTINGS);
     run_ok(&args);
     single
-}
-
-/// The merged folder holds the single run's files with the same bytes, but for
-/// `summary.json`'s `run` and its line in the manifest.
-fn assert_same_as_single(single: &Path, merged: &Path) {
-    let (a, b) = (all_files(single), all_files(merged));
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    for (name, bytes) in &a {
-        if name == "summary.json" {
-            let mut x: serde_json::Value = serde_json::from_slice(bytes).unwrap();
-            let mut y: serde_json::Value = serde_json::from_slice(&b[name]).unwrap();
-            x.as_object_mut().unwrap().remove("run");
-            y.as_object_mut().unwrap().remove("run");
-            assert_eq!(x, y);
-        } else if name == ".mutasig-manifest" {
-            let lines = |b: &[u8]| -> Vec<String> {
-                String::from_utf8_lossy(b)
-                    .lines()
-                    .filter(|l| !l.ends_with("  summary.json"))
-                    .map(String::from)
-                    .collect()
-            };
-            assert_eq!(lines(bytes), lines(&b[name]));
-        } else {
-            assert!(
-                bytes == &b[name],
-                "{name} differs between extract and merge"
-            );
-        }
-    }
 }
 
 #[test]
@@ -141,7 +113,7 @@ fn parts_of_ranks_and_uneven_replicate_chunks_merge_into_the_single_run() {
         report.contains("added 2 at a time up to 5"),
         "methods paragraph"
     );
-    assert_same_as_single(&single, &merged);
+    assert_same_but_run(&single, &merged);
     // a part with a rank the others lack, given twice, or missing: refused, nothing written
     parts.swap_remove(0);
     let out = d.join("gap");
@@ -195,7 +167,7 @@ fn per_rank_folders_with_kept_parts_merge_into_the_single_run() {
     }
     let merged = d.join("merged");
     run_ok(&merge_args(ex, &folders, merged.to_str().unwrap()));
-    assert_same_as_single(&single, &merged);
+    assert_same_but_run(&single, &merged);
     // a finished folder without kept parts
     let out = d.join("none");
     let err = data_error(

@@ -124,3 +124,35 @@ pub fn all_files(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// Two output folders hold the same files with the same bytes, but for `summary.json`'s
+/// `run` (times, threads) and the manifest's line for it.
+pub fn assert_same_but_run(single: &Path, merged: &Path) {
+    let (a, b) = (all_files(single), all_files(merged));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        if name == "summary.json" {
+            let mut x: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            let mut y: serde_json::Value = serde_json::from_slice(&b[name]).unwrap();
+            x.as_object_mut().unwrap().remove("run");
+            y.as_object_mut().unwrap().remove("run");
+            assert_eq!(x, y);
+        } else if name == ".mutasig-manifest" {
+            let lines = |b: &[u8]| -> Vec<String> {
+                String::from_utf8_lossy(b)
+                    .lines()
+                    .filter(|l| !l.ends_with("  summary.json"))
+                    .map(String::from)
+                    .collect()
+            };
+            assert_eq!(lines(bytes), lines(&b[name]));
+        } else {
+            assert!(
+                bytes == &b[name],
+                "{name} differs between {} and {}",
+                single.display(),
+                merged.display()
+            );
+        }
+    }
+}

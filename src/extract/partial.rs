@@ -580,16 +580,7 @@ mod tests {
         for (x, y) in merged.iter().zip(&whole) {
             assert_eq!(x.labels, y.labels);
             assert_eq!((x.iterations, x.converged), (y.iterations, y.converged));
-            let bits = |r: &Replicate| -> Vec<u64> {
-                (0..r.w.ncols())
-                    .flat_map(|j| {
-                        r.w.col_as_slice(j)
-                            .iter()
-                            .map(|v| v.to_bits())
-                            .collect::<Vec<_>>()
-                    })
-                    .collect()
-            };
+            let bits = |r: &Replicate| crate::numeric::mat_bits(r.w.as_ref());
             assert_eq!(bits(x), bits(y));
         }
         let mut bad = a.clone();

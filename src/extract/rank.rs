@@ -312,10 +312,11 @@ fn passes(r: &RankInput, opts: &RankOptions) -> bool {
 }
 
 /// Whether more replicates can no longer change whether a rank passes the stability
-/// thresholds: it fails one estimate by more than two standard errors, or passes both
-/// by more than two. A shrinking standard error can only flip a decision taken within
-/// that margin, so adding replicates to a settled rank is wasted work.
-pub fn stability_settled(r: &RankInput, opts: &RankOptions) -> bool {
+/// thresholds, given its mean and minimum stability as (estimate, standard error): it
+/// fails one by more than two standard errors, or passes both by more than two. A
+/// shrinking standard error can only flip a decision taken within that margin, so
+/// adding replicates to a settled rank is wasted work.
+pub fn stability_settled(mean: (f64, f64), min: (f64, f64), opts: &RankOptions) -> bool {
     let side = |est: f64, se: f64, thr: f64| {
         if est - STABILITY_Z * se >= thr {
             Some(true)
@@ -325,8 +326,8 @@ pub fn stability_settled(r: &RankInput, opts: &RankOptions) -> bool {
             None
         }
     };
-    let mean = side(r.stability_mean, r.stability_se, opts.min_stability_mean);
-    let min = side(r.stability_min, r.stability_min_se, opts.min_stability_min);
+    let mean = side(mean.0, mean.1, opts.min_stability_mean);
+    let min = side(min.0, min.1, opts.min_stability_min);
     matches!(
         (mean, min),
         (Some(false), _) | (_, Some(false)) | (Some(true), Some(true))
@@ -884,23 +885,21 @@ mod tests {
     #[test]
     fn stability_is_settled_when_two_standard_errors_cannot_flip_the_decision() {
         let opts = RankOptions::default(); // mean >= 0.8, min >= 0.2
-        let r = |mean: f64, se: f64, min: f64, min_se: f64| RankInput {
-            stability_se: se,
-            stability_min_se: min_se,
-            ..input(3, mean, min, 0.1)
+        let r = |mean: f64, se: f64, min: f64, min_se: f64| {
+            stability_settled((mean, se), (min, min_se), &opts)
         };
         // passes both by more than 2 SE
-        assert!(stability_settled(&r(0.95, 0.01, 0.90, 0.02), &opts));
+        assert!(r(0.95, 0.01, 0.90, 0.02));
         // mean within 2 SE of 0.8 (0.82 - 0.02 < 0.8): more replicates may flip it
-        assert!(!stability_settled(&r(0.82, 0.02, 0.90, 0.02), &opts));
+        assert!(!r(0.82, 0.02, 0.90, 0.02));
         // ... unless the minimum fails beyond its error: a failure either way
-        assert!(stability_settled(&r(0.82, 0.02, -0.30, 0.10), &opts));
+        assert!(r(0.82, 0.02, -0.30, 0.10));
         // mean fails by more than 2 SE, whatever the minimum
-        assert!(stability_settled(&r(0.60, 0.05, 0.25, 0.10), &opts));
+        assert!(r(0.60, 0.05, 0.25, 0.10));
         // minimum undecided (0.25 - 0.2 < 0.1 SE)
-        assert!(!stability_settled(&r(0.95, 0.01, 0.25, 0.05), &opts));
+        assert!(!r(0.95, 0.01, 0.25, 0.05));
         // zero spread: the estimate is the decision
-        assert!(stability_settled(&r(0.80, 0.0, 0.20, 0.0), &opts));
+        assert!(r(0.80, 0.0, 0.20, 0.0));
     }
 
     #[test]

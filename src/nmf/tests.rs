@@ -727,16 +727,7 @@ fn simd_and_portable_kernels_agree_bit_for_bit() {
                 solve::divergence_isa(v.as_ref(), x.as_ref(), None, Objective::Frobenius, isa);
             out.push((hh, x, kl, fro));
         }
-        let bits = |a: &Mat<f64>| -> Vec<u64> {
-            (0..a.ncols())
-                .flat_map(|j| {
-                    a.col_as_slice(j)
-                        .iter()
-                        .map(|x| x.to_bits())
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        };
+        let bits = |a: &Mat<f64>| crate::numeric::mat_bits(a.as_ref());
         assert_eq!(bits(&out[0].0), bits(&out[1].0), "H differs for {m}x{n}");
         assert_eq!(bits(&out[0].1), bits(&out[1].1), "WH differs for {m}x{n}");
         assert_eq!(
