@@ -63,6 +63,14 @@ COHORTS = {
         noise="poisson",
         burden=3000,
     ),
+    # benches/rank_grid.py's cohorts (a) and (b) (same simulate flags; pass --seed S)
+    "a": dict(samples=400, signatures="SBS1,SBS2,SBS3,SBS5,SBS13,SBS18", noise="poisson", burden=110),
+    "b": dict(
+        samples=300,
+        signatures="SBS1,SBS2,SBS3,SBS5,SBS7a,SBS8,SBS13,SBS17b,SBS18,SBS40a,SBS4,SBS6,SBS9",
+        noise="negbin:30",
+        burden=3000,
+    ),
     "quick": dict(samples=30, signatures="SBS1,SBS2,SBS13", noise="poisson", burden=3000),
 }
 
