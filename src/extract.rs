@@ -3,7 +3,8 @@
 //! For every rank k, R replicates each factorize a multinomial bootstrap of the catalogue
 //! (optionally with hypermutators capped); the replicates' signatures are clustered into
 //! k consensus signatures (one per replicate in each cluster), whose silhouettes are the
-//! stability; the sample co-clustering gives the cophenetic correlation. Exposures are
+//! stability; the sample co-clustering gives the cophenetic correlation. The consensus
+//! signatures are refined by one factorization of the catalogue itself, and exposures are
 //! refitted on the original catalogue. The rank is chosen from stability, per-sample
 //! reconstruction error, the cophenetic correlation and the held-out likelihood of
 //! binomially thinned halves (see [`crate::extract::rank`] and [`heldout`]).
@@ -51,6 +52,11 @@ pub struct ExtractConfig {
     pub min_replicates: usize,
     /// Bootstrap each replicate (false: factorize the catalogue itself from new starts).
     pub resample: bool,
+    /// Refine each rank's consensus signatures by one factorization of the catalogue
+    /// started from them (false: the consensus centroids, as SigProfilerExtractor).
+    /// Absent (folders and parts written before the option): false.
+    #[serde(default)]
+    pub refine: bool,
     /// Capping of hypermutated samples before factorizing.
     pub normalization: Normalization,
     /// The NMF settings of every factorization (the rank varies).
@@ -525,7 +531,14 @@ fn summarize(
     };
     let mut results = Vec::with_capacity(p.ranks.len());
     for (&k, reps) in p.ranks.iter().zip(replicates) {
-        results.push(summarize_rank(&p.catalogue, k, reps, cfg, &halves)?);
+        results.push(summarize_rank(
+            &p.catalogue,
+            k,
+            reps,
+            cfg,
+            &halves,
+            p.normalization,
+        )?);
         progress(Progress::Detail(format!("rank {k} summarized")));
     }
 
@@ -607,11 +620,21 @@ fn summarize_rank(
     reps: Vec<Replicate>,
     cfg: &ExtractConfig,
     halves: &[(Vec<f64>, Vec<f64>)],
+    normalization: Normalization,
 ) -> Result<RankResult, ExtractError> {
     let t0 = Instant::now();
     let ws: Vec<MatRef<'_, f64>> = reps.iter().map(|r| r.w.as_ref()).collect();
     let cons =
         consensus::consensus(&ws, cfg.seed, &cfg.consensus).map_err(stage("consensus", k))?;
+    // The held-out likelihood scores the consensus itself: refined signatures have been
+    // fitted to both thinned halves, and scoring them chose too few signatures at exome
+    // depth (docs/benchmarks-extract.md, "Refined signatures").
+    let consensus_w = &cons.centroids;
+    let refined = match cfg.refine {
+        true => Some(refine(cat, consensus_w.as_ref(), cfg, normalization)?),
+        false => None,
+    };
+    let centroids = refined.as_ref().unwrap_or(consensus_w);
     let labels: Vec<&[usize]> = reps.iter().map(|r| r.labels.as_slice()).collect();
     let (coclustering, cophenetic_estimate) = cophenetic::coclustering_sampled(
         &labels,
@@ -621,10 +644,10 @@ fn summarize_rank(
     )
     .map_err(stage("cophenetic", k))?;
 
-    // Refit the original catalogue on the consensus signatures (Poisson likelihood,
+    // Refit the original catalogue on the reported signatures (Poisson likelihood,
     // all signatures, no selection): exposures sum to each sample's total.
-    let refitter = Refitter::new(cons.centroids.as_ref(), AssignConfig::default())
-        .map_err(stage("refit", k))?;
+    let refitter =
+        Refitter::new(centroids.as_ref(), AssignConfig::default()).map_err(stage("refit", k))?;
     let all: Vec<usize> = (0..k).collect();
     let n = cat.n_samples();
     let fits: Vec<_> = (0..n)
@@ -640,7 +663,7 @@ fn summarize_rank(
     load.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let order: Vec<usize> = load.iter().map(|x| x.0).collect();
     let m = cat.counts.nrows();
-    let signatures = Mat::from_fn(m, k, |i, s| cons.centroids[(i, order[s])]);
+    let signatures = Mat::from_fn(m, k, |i, s| centroids[(i, order[s])]);
     let exposures = Mat::from_fn(k, n, |s, j| fits[j].exposures[order[s]]);
     let stability: Vec<f64> = order.iter().map(|&s| cons.cluster_stability[s]).collect();
 
@@ -659,7 +682,7 @@ fn summarize_rank(
     let heldout = if halves.is_empty() {
         Vec::new()
     } else {
-        heldout::loglik(cons.centroids.as_ref(), halves).map_err(stage("held-out likelihood", k))?
+        heldout::loglik(consensus_w.as_ref(), halves).map_err(stage("held-out likelihood", k))?
     };
     let est = StabilityEstimate::of(&cons, k, reps.len());
     let mut iters: Vec<usize> = reps.iter().map(|r| r.iterations).collect();
@@ -686,6 +709,36 @@ fn summarize_rank(
         converged_fraction: reps.iter().filter(|r| r.converged).count() as f64 / reps.len() as f64,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// Refines consensus signatures on the catalogue itself (normalized as the replicates
+/// were): one factorization with the replicates' NMF settings, started from them and from
+/// their Poisson exposures, so with the KL solvers (which accept no step that raises the
+/// divergence) it ends no higher than the consensus's. The centroid averages fits to
+/// noisy bootstrap copies; this is the nearby optimum of the catalogue's own likelihood.
+fn refine(
+    cat: &Catalogue,
+    w0: MatRef<'_, f64>,
+    cfg: &ExtractConfig,
+    normalization: Normalization,
+) -> Result<Mat<f64>, ExtractError> {
+    let k = w0.ncols();
+    let (normed, _) =
+        resample::apply(cat.counts.as_ref(), normalization).map_err(stage("normalization", k))?;
+    let refitter = Refitter::new(w0, AssignConfig::default()).map_err(stage("refinement", k))?;
+    let all: Vec<usize> = (0..k).collect();
+    let fits: Vec<_> = (0..normed.ncols())
+        .into_par_iter()
+        .map(|j| refitter.fit_fixed(normed.col_as_slice(j), &all))
+        .collect::<Result<_, _>>()
+        .map_err(stage("refinement", k))?;
+    let h0 = Mat::from_fn(k, normed.ncols(), |s, j| fits[j].exposures[s]);
+    let mut ncfg = NmfConfig::new(k);
+    cfg.nmf.apply(&mut ncfg);
+    let mut fit =
+        nmf::fit_from(normed.as_ref(), w0.to_owned(), h0, &ncfg).map_err(stage("refinement", k))?;
+    nmf::normalize_columns(&mut fit.w, &mut fit.h);
+    Ok(fit.w)
 }
 
 /// The standard errors of a consensus's mean and minimum stability.
@@ -785,6 +838,7 @@ mod tests {
             replicates: 100,
             min_replicates: 20,
             resample: true,
+            refine: true,
             normalization: Normalization::Gmm,
             nmf: NmfSettings::default(),
             selection: RankOptions::default(),
@@ -893,6 +947,81 @@ mod tests {
                 assert!(settled, "rank {}", r.k);
             }
         }
+    }
+
+    /// Refinement at exome depth: closer to the planted signatures than the bootstrap
+    /// consensus, and no higher a divergence on the catalogue.
+    #[test]
+    fn refined_signatures_recover_a_low_count_cohort_better_than_the_consensus() {
+        use crate::read::context::Context;
+        use crate::read::reference::{CosmicVersion, Genome, load_bundled};
+        use crate::simulate::{Noise, SimConfig, simulate};
+        let all = load_bundled(CosmicVersion::V3_6, Genome::GRCh37, false, Context::Sbs96).unwrap();
+        let idx: Vec<usize> = ["SBS1", "SBS3", "SBS5", "SBS13"]
+            .iter()
+            .map(|n| all.index(n).unwrap())
+            .collect();
+        let truth = all.subset(&idx);
+        let sim_cfg = SimConfig {
+            samples: 200,
+            active: (1, 3),
+            burden_median: 100.0,
+            burden_log_sd: 0.3,
+            noise: Noise::Poisson,
+            seed: 7,
+            realism: Default::default(),
+        };
+        let cat = simulate(&truth, &sim_cfg).unwrap().catalogue;
+        let mut cfg = config();
+        (cfg.min_rank, cfg.max_rank, cfg.replicates) = (4, 4, 8);
+        cfg.normalization = Normalization::None;
+        let run = |refine: bool| {
+            let c = ExtractConfig {
+                refine,
+                ..cfg.clone()
+            };
+            extract(&cat, &c, &|_| {}).unwrap().ranks.remove(0)
+        };
+        let (refined, consensus) = (run(true), run(false));
+        // each planted signature's best cosine among the four extracted
+        let best = |r: &RankResult| -> Vec<f64> {
+            (0..4)
+                .map(|t| {
+                    (0..4)
+                        .map(|s| {
+                            crate::numeric::cosine_cols(truth.matrix.col(t), r.signatures.col(s))
+                        })
+                        .fold(0.0, f64::max)
+                })
+                .collect()
+        };
+        let (b_ref, b_con) = (best(&refined), best(&consensus));
+        // the flat SBS3 is the hard one at 100 mutations per sample
+        let worst = |v: &[f64]| v.iter().copied().fold(1.0, f64::min);
+        assert!(
+            worst(&b_ref) > worst(&b_con) + 0.01,
+            "{b_ref:?} vs {b_con:?}"
+        );
+        assert!(b_ref.iter().all(|&c| c > 0.93), "{b_ref:?}");
+        // the stability is the clusters', whichever signatures are reported
+        assert_eq!(
+            refined.stability_mean.to_bits(),
+            consensus.stability_mean.to_bits()
+        );
+        let kl = |r: &RankResult| {
+            nmf::objective(
+                cat.counts.as_ref(),
+                r.signatures.as_ref(),
+                r.exposures.as_ref(),
+                nmf::Objective::KullbackLeibler,
+            )
+        };
+        assert!(
+            kl(&refined) <= kl(&consensus),
+            "{} vs {}",
+            kl(&refined),
+            kl(&consensus)
+        );
     }
 
     #[test]

@@ -777,7 +777,7 @@ fn methods(f: &Folder) -> String {
             let (lo, hi) = (used.iter().min(), used.iter().max());
             match (settings.checkpoints(n).len() > 1, lo, hi) {
                 (true, Some(&lo), Some(&hi)) if lo > 0 => s.push_str(&format!(
-                    " with {} NMF replicates per rank, added {} at a time up to {r} until more                      could not change whether the rank passed the stability thresholds",
+                    " with {} NMF replicates per rank, added {} at a time up to {r} until more could not change whether the rank passed the stability thresholds",
                     if lo == hi { lo.to_string() } else { format!("{lo}–{hi}") },
                     settings.min_replicates
                 )),
@@ -788,6 +788,9 @@ fn methods(f: &Folder) -> String {
                 false => " from independent random initializations",
             });
             s.push_str("; the replicate solutions of each rank were clustered into consensus signatures whose stability was measured by silhouette width (Alexandrov et al., 2013; Islam et al., 2022), alongside the cophenetic correlation of the consensus matrix (Brunet et al., 2004).");
+            if settings.refine {
+                s.push_str(" The reported signatures are the consensus signatures refined by one further factorization of the catalogue itself, started from them; their stability is that of their clusters.");
+            }
             p.push(s);
         }
         if let Some(k) = f.selected_rank() {

@@ -29,13 +29,11 @@ pub struct ExtractArgs {
     /// Replace an existing output folder (or --partial-out file).
     #[arg(long)]
     force: bool,
-    /// Keep each finished rank in a work area beside the output folder
-    /// (.NAME.mutasig-parts/) and reuse what an earlier, interrupted run with the same
-    /// input and settings left there; the work area is removed once the folder is written.
+    /// Keep finished ranks in .NAME.mutasig-parts/ beside the folder and reuse what an
+    /// interrupted run with the same input and settings left there (removed at the end).
     #[arg(long, conflicts_with = "partial_out")]
     resume: bool,
-    /// Keep every rank's raw factorizations in the folder (parts/rank{K}.part), so that
-    /// `mutasig merge` can join this folder with others (e.g. one folder per rank).
+    /// Keep every rank's raw factorizations (parts/rank{K}.part) for `mutasig merge`.
     #[arg(long, conflicts_with = "partial_out")]
     keep_parts: bool,
     /// Also write the exposures as a Parquet long table (exposures.parquet).
@@ -50,10 +48,8 @@ pub struct ExtractArgs {
     /// Only this rank (forces the selection).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["min_rank", "max_rank"])]
     rank: Option<u32>,
-    /// Factorizations per rank, 1 to 20000 (and rank × replicates ≤ 20000). At least 2
-    /// when several ranks are tried: the rank is chosen by the replicates' stability,
-    /// which one replicate cannot measure. With --rank K (or --min-rank = --max-rank) a
-    /// single replicate is allowed: one factorization, stability reported as 0.
+    /// Factorizations per rank, 1 to 20000 (rank × replicates ≤ 20000); at least 2 when
+    /// several ranks are tried (stability needs two; with --rank K one is allowed).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     replicates: u32,
     /// Replicates by need (several ranks): start each rank with N, add N at a time up to
@@ -63,6 +59,9 @@ pub struct ExtractArgs {
     /// Factorize the catalogue itself (new starts only) instead of bootstrap resamples.
     #[arg(long)]
     no_resample: bool,
+    /// Keep the consensus centroids (as SigProfilerExtractor) instead of refining them.
+    #[arg(long)]
+    no_refine: bool,
     /// Cap hypermutated samples before factorizing: gmm, cap:N, log2 or none.
     #[arg(long, default_value = "gmm")]
     normalize: Normalization,
@@ -86,6 +85,7 @@ impl ExtractArgs {
             replicates: self.replicates as usize,
             min_replicates: self.min_replicates as usize,
             resample: !self.no_resample,
+            refine: !self.no_refine,
             normalization: self.normalize,
             nmf: self.nmf.settings(),
             selection: self.rank_select.options(),
