@@ -788,8 +788,15 @@ fn methods(f: &Folder) -> String {
                 false => " from independent random initializations",
             });
             s.push_str("; the replicate solutions of each rank were clustered into consensus signatures whose stability was measured by silhouette width (Alexandrov et al., 2013; Islam et al., 2022), alongside the cophenetic correlation of the consensus matrix (Brunet et al., 2004).");
-            if settings.refine {
-                s.push_str(" The reported signatures are the consensus signatures refined by one further factorization of the catalogue itself, started from them; their stability is that of their clusters.");
+            let how = match settings.refine {
+                crate::extract::Refine::Off => None,
+                crate::extract::Refine::Nmf => Some("factorization"),
+                crate::extract::Refine::Mvnmf => {
+                    Some("minimum-volume factorization (Leplat, Gillis & Ang, 2019)")
+                }
+            };
+            if let Some(how) = how {
+                s.push_str(&format!(" The reported signatures are the consensus signatures refined by one further {how} of the catalogue itself, started from them; their stability is that of their clusters."));
             }
             p.push(s);
         }

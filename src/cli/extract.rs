@@ -9,7 +9,7 @@ use super::reference::ReferenceArgs;
 use super::scatter::ScatterArgs;
 use clap::Args;
 use mutasig::extract::resample::Normalization;
-use mutasig::extract::{self, ExtractConfig};
+use mutasig::extract::{self, ExtractConfig, Refine};
 use mutasig::log;
 use mutasig::output::TableFormat;
 use mutasig::output::work::WorkArea;
@@ -59,9 +59,9 @@ pub struct ExtractArgs {
     /// Factorize the catalogue itself (new starts only) instead of bootstrap resamples.
     #[arg(long)]
     no_resample: bool,
-    /// Keep the consensus centroids (as SigProfilerExtractor) instead of refining them.
-    #[arg(long)]
-    no_refine: bool,
+    /// How each rank's consensus signatures are refined on the catalogue itself.
+    #[arg(long, value_enum, default_value = "mvnmf")]
+    refine: Refine,
     /// Cap hypermutated samples before factorizing: gmm, cap:N, log2 or none.
     #[arg(long, default_value = "gmm")]
     normalize: Normalization,
@@ -85,7 +85,7 @@ impl ExtractArgs {
             replicates: self.replicates as usize,
             min_replicates: self.min_replicates as usize,
             resample: !self.no_resample,
-            refine: !self.no_refine,
+            refine: self.refine,
             normalization: self.normalize,
             nmf: self.nmf.settings(),
             selection: self.rank_select.options(),

@@ -550,7 +550,7 @@ mod tests {
             replicates: 3,
             min_replicates: 0,
             resample: true,
-            refine: true,
+            refine: crate::extract::Refine::Nmf,
             normalization: Normalization::None,
             nmf: NmfSettings {
                 max_iter: 200,
