@@ -565,11 +565,20 @@ fn summarize(
     // Consensus and refinement of all ranks in parallel (a minimum-volume refinement is
     // one long single-threaded fit); the rest rank by rank, which bounds the memory of
     // the samples × samples co-clustering matrices.
+    // the catalogue the refinements factorize, normalized as the replicates were
+    let normed = match cfg.refine {
+        Refine::Off => None,
+        _ => Some(
+            resample::apply(p.catalogue.counts.as_ref(), p.normalization)
+                .map_err(stage("normalization", 0))?
+                .0,
+        ),
+    };
     let signatures: Vec<RankSignatures> = p
         .ranks
         .par_iter()
         .zip(&replicates)
-        .map(|(&k, reps)| signatures_of(&p, k, reps, cfg))
+        .map(|(&k, reps)| signatures_of(normed.as_ref(), k, reps, cfg))
         .collect::<Result<_, _>>()?;
     let mut results = Vec::with_capacity(p.ranks.len());
     for ((&k, reps), sigs) in p.ranks.iter().zip(replicates).zip(signatures) {
@@ -659,7 +668,7 @@ struct RankSignatures {
 }
 
 fn signatures_of(
-    p: &Prepared,
+    normed: Option<&Mat<f64>>,
     k: usize,
     reps: &[Replicate],
     cfg: &ExtractConfig,
@@ -668,15 +677,9 @@ fn signatures_of(
     let ws: Vec<MatRef<'_, f64>> = reps.iter().map(|r| r.w.as_ref()).collect();
     let cons =
         consensus::consensus(&ws, cfg.seed, &cfg.consensus).map_err(stage("consensus", k))?;
-    let refined = match cfg.refine {
-        Refine::Off => None,
-        how => Some(refine(
-            &p.catalogue,
-            cons.centroids.as_ref(),
-            how,
-            cfg,
-            p.normalization,
-        )?),
+    let refined = match normed {
+        Some(v) => Some(refine(v, cons.centroids.as_ref(), cfg)?),
+        None => None,
     };
     Ok(RankSignatures {
         cons,
@@ -780,21 +783,17 @@ fn summarize_rank(
     })
 }
 
-/// Refines consensus signatures on the catalogue itself (see [`Refine`]). Started from
+/// Refines consensus signatures on the (normalized) catalogue itself (see [`Refine`]). Started from
 /// the consensus and its Poisson exposures, the KL solvers (which accept no step that
 /// raises the divergence) end no higher than the consensus's divergence. The centroid
 /// averages fits to noisy bootstrap copies; this is the nearby optimum of the catalogue's
 /// own likelihood.
 fn refine(
-    cat: &Catalogue,
+    normed: &Mat<f64>,
     w0: MatRef<'_, f64>,
-    how: Refine,
     cfg: &ExtractConfig,
-    normalization: Normalization,
 ) -> Result<Mat<f64>, ExtractError> {
     let k = w0.ncols();
-    let (normed, _) =
-        resample::apply(cat.counts.as_ref(), normalization).map_err(stage("normalization", k))?;
     let refitter = Refitter::new(w0, AssignConfig::default()).map_err(stage("refinement", k))?;
     let all: Vec<usize> = (0..k).collect();
     let fits: Vec<_> = (0..normed.ncols())
@@ -805,7 +804,7 @@ fn refine(
     let h0 = Mat::from_fn(k, normed.ncols(), |s, j| fits[j].exposures[s]);
     let mut ncfg = NmfConfig::new(k);
     cfg.nmf.apply(&mut ncfg);
-    if how == Refine::Mvnmf && cfg.nmf.objective == nmf::Objective::KullbackLeibler {
+    if cfg.refine == Refine::Mvnmf && cfg.nmf.objective == nmf::Objective::KullbackLeibler {
         ncfg.solver = nmf::Solver::Mvnmf;
         ncfg.max_iter = ncfg.max_iter.min(REFINE_MVNMF_ITERATIONS);
     }
@@ -936,6 +935,23 @@ mod tests {
 
     /// A 4-signature Poisson cohort of 40 samples, ranks 1–6, replicates by need.
     fn adaptive_run() -> (Catalogue, ExtractConfig) {
+        let (_, cat) = planted(40, 500.0, 0.5, 3);
+        let mut cfg = config();
+        cfg.max_rank = 6;
+        cfg.replicates = 12;
+        cfg.min_replicates = 3;
+        cfg.nmf.max_iter = 2000;
+        (cat, cfg)
+    }
+
+    /// SBS1, SBS3, SBS5 and SBS13, one to three active per sample, Poisson counts: the
+    /// planted signatures and the catalogue.
+    fn planted(
+        samples: usize,
+        burden_median: f64,
+        burden_log_sd: f64,
+        seed: u64,
+    ) -> (crate::read::reference::SignatureSet, Catalogue) {
         use crate::read::context::Context;
         use crate::read::reference::{CosmicVersion, Genome, load_bundled};
         use crate::simulate::{Noise, SimConfig, simulate};
@@ -944,22 +960,18 @@ mod tests {
             .iter()
             .map(|n| all.index(n).unwrap())
             .collect();
+        let truth = all.subset(&idx);
         let sim_cfg = SimConfig {
-            samples: 40,
+            samples,
             active: (1, 3),
-            burden_median: 500.0,
-            burden_log_sd: 0.5,
+            burden_median,
+            burden_log_sd,
             noise: Noise::Poisson,
-            seed: 3,
+            seed,
             realism: Default::default(),
         };
-        let sim = simulate(&all.subset(&idx), &sim_cfg).unwrap();
-        let mut cfg = config();
-        cfg.max_rank = 6;
-        cfg.replicates = 12;
-        cfg.min_replicates = 3;
-        cfg.nmf.max_iter = 2000;
-        (sim.catalogue, cfg)
+        let cat = simulate(&truth, &sim_cfg).unwrap().catalogue;
+        (truth, cat)
     }
 
     #[test]
@@ -1027,25 +1039,7 @@ mod tests {
     /// signatures than the bootstrap consensus; plain, no higher a divergence either.
     #[test]
     fn refined_signatures_recover_a_low_count_cohort_better_than_the_consensus() {
-        use crate::read::context::Context;
-        use crate::read::reference::{CosmicVersion, Genome, load_bundled};
-        use crate::simulate::{Noise, SimConfig, simulate};
-        let all = load_bundled(CosmicVersion::V3_6, Genome::GRCh37, false, Context::Sbs96).unwrap();
-        let idx: Vec<usize> = ["SBS1", "SBS3", "SBS5", "SBS13"]
-            .iter()
-            .map(|n| all.index(n).unwrap())
-            .collect();
-        let truth = all.subset(&idx);
-        let sim_cfg = SimConfig {
-            samples: 200,
-            active: (1, 3),
-            burden_median: 100.0,
-            burden_log_sd: 0.3,
-            noise: Noise::Poisson,
-            seed: 7,
-            realism: Default::default(),
-        };
-        let cat = simulate(&truth, &sim_cfg).unwrap().catalogue;
+        let (truth, cat) = planted(200, 100.0, 0.3, 7);
         let mut cfg = config();
         (cfg.min_rank, cfg.max_rank, cfg.replicates) = (4, 4, 8);
         cfg.normalization = Normalization::None;
