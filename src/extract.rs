@@ -97,9 +97,9 @@ pub enum Refine {
     Mvnmf,
 }
 
-/// Iteration cap of `--refine mvnmf` (its help says 500). From a consensus start 500 iterations recovered what
-/// 2,000 and 20,000 did on the simulated cohorts (docs/benchmarks-extract.md, "Refined
-/// signatures"), at a fortieth of the time of 20,000.
+/// Iteration cap of `--refine mvnmf` (its help says 500). From a consensus start 500
+/// iterations recovered what 2,000 and 20,000 did on the simulated cohorts
+/// (docs/benchmarks-extract.md, "Refined signatures"), at a fortieth of the time of 20,000.
 pub const REFINE_MVNMF_ITERATIONS: usize = 500;
 
 /// Largest `--replicates`: each rank clusters k × replicates signatures, and the
@@ -718,15 +718,8 @@ fn summarize_rank(
 
     // Refit the original catalogue on the reported signatures (Poisson likelihood,
     // all signatures, no selection): exposures sum to each sample's total.
-    let refitter =
-        Refitter::new(centroids.as_ref(), AssignConfig::default()).map_err(stage("refit", k))?;
-    let all: Vec<usize> = (0..k).collect();
+    let fits = refit_all(centroids.as_ref(), &cat.counts).map_err(stage("refit", k))?;
     let n = cat.n_samples();
-    let fits: Vec<_> = (0..n)
-        .into_par_iter()
-        .map(|j| refitter.fit_fixed(cat.counts.col_as_slice(j), &all))
-        .collect::<Result<_, _>>()
-        .map_err(stage("refit", k))?;
 
     // Order signatures by total exposure, largest first (ties: cluster order).
     let mut load: Vec<(usize, f64)> = (0..k)
@@ -783,24 +776,32 @@ fn summarize_rank(
     })
 }
 
-/// Refines consensus signatures on the (normalized) catalogue itself (see [`Refine`]). Started from
-/// the consensus and its Poisson exposures, the KL solvers (which accept no step that
-/// raises the divergence) end no higher than the consensus's divergence. The centroid
-/// averages fits to noisy bootstrap copies; this is the nearby optimum of the catalogue's
-/// own likelihood.
+/// Every sample of `v` fitted on all of `w`'s signatures (Poisson likelihood): exposures
+/// sum to each sample's total.
+fn refit_all(
+    w: MatRef<'_, f64>,
+    v: &Mat<f64>,
+) -> Result<Vec<crate::assign::SampleFit>, crate::assign::AssignError> {
+    let refitter = Refitter::new(w, AssignConfig::default())?;
+    let all: Vec<usize> = (0..w.ncols()).collect();
+    (0..v.ncols())
+        .into_par_iter()
+        .map(|j| refitter.fit_fixed(v.col_as_slice(j), &all))
+        .collect()
+}
+
+/// Refines consensus signatures on the (normalized) catalogue itself (see [`Refine`]).
+/// Started from the consensus and its Poisson exposures, the KL solvers (which accept no
+/// step that raises the divergence) end no higher than the consensus's divergence. The
+/// centroid averages fits to noisy bootstrap copies; this is the nearby optimum of the
+/// catalogue's own likelihood.
 fn refine(
     normed: &Mat<f64>,
     w0: MatRef<'_, f64>,
     cfg: &ExtractConfig,
 ) -> Result<Mat<f64>, ExtractError> {
     let k = w0.ncols();
-    let refitter = Refitter::new(w0, AssignConfig::default()).map_err(stage("refinement", k))?;
-    let all: Vec<usize> = (0..k).collect();
-    let fits: Vec<_> = (0..normed.ncols())
-        .into_par_iter()
-        .map(|j| refitter.fit_fixed(normed.col_as_slice(j), &all))
-        .collect::<Result<_, _>>()
-        .map_err(stage("refinement", k))?;
+    let fits = refit_all(w0, normed).map_err(stage("refinement", k))?;
     let h0 = Mat::from_fn(k, normed.ncols(), |s, j| fits[j].exposures[s]);
     let mut ncfg = NmfConfig::new(k);
     cfg.nmf.apply(&mut ncfg);
