@@ -787,6 +787,12 @@ fn methods(f: &Folder) -> String {
                 true => " on bootstrap-resampled catalogues",
                 false => " from independent random initializations",
             });
+            if settings.nmf.starts > 1 {
+                s.push_str(&format!(
+                    ", each replicate the best (lowest objective) of {} factorizations from different random starts",
+                    settings.nmf.starts
+                ));
+            }
             s.push_str("; the replicate solutions of each rank were clustered into consensus signatures whose stability was measured by silhouette width (Alexandrov et al., 2013; Islam et al., 2022), alongside the cophenetic correlation of the consensus matrix (Brunet et al., 2004).");
             let how = match settings.refine {
                 crate::extract::Refine::Off => None,

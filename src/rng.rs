@@ -30,6 +30,9 @@ pub enum Purpose {
     /// Binomial thinning of each sample's counts into train and test halves (the
     /// held-out likelihood of the rank selection).
     Thinning = 8,
+    /// The starts after the first of one replicate's factorization, drawn one after
+    /// another from one stream.
+    Restart = 9,
 }
 
 /// The stream for `(seed, purpose, a, b)`, e.g. `a` = rank and `b` = replicate.

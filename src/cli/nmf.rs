@@ -32,6 +32,10 @@ pub struct NmfArgs {
     /// start of each fit, in (0, 10).
     #[arg(long, default_value_t = mutasig::nmf::settings::DEFAULT_VOLUME_LAMBDA)]
     volume_lambda: f64,
+    /// Factorizations per replicate from different random starts, 1 to 100; the one with
+    /// the lowest objective is kept.
+    #[arg(long, default_value_t = mutasig::nmf::settings::DEFAULT_STARTS)]
+    starts: usize,
 }
 
 impl NmfArgs {
@@ -45,6 +49,7 @@ impl NmfArgs {
             tolerance: self.tolerance,
             max_iter: self.max_iter,
             volume_lambda: self.volume_lambda,
+            starts: self.starts,
         }
     }
 }
