@@ -993,6 +993,16 @@ mod tests {
         (truth, cat)
     }
 
+    /// The KL divergence of a rank's refit from the catalogue.
+    fn kl_of(cat: &Catalogue, r: &RankResult) -> f64 {
+        nmf::objective(
+            cat.counts.as_ref(),
+            r.signatures.as_ref(),
+            r.exposures.as_ref(),
+            nmf::Objective::KullbackLeibler,
+        )
+    }
+
     /// Eight signatures, overdispersed counts, 60 samples: at the true rank, single
     /// random starts of coordinate descent often stop in a worse local minimum (one
     /// signature split, another missing), which leaves one cluster unstable; the best of
@@ -1030,14 +1040,7 @@ mod tests {
         assert!(one.stability_min < 0.5, "{:?}", one.stability);
         assert!(three.stability_min > 0.85, "{:?}", three.stability);
         // and the consensus of the better fits describes the catalogue better
-        let kl = |r: &RankResult| {
-            nmf::objective(
-                cat.counts.as_ref(),
-                r.signatures.as_ref(),
-                r.exposures.as_ref(),
-                nmf::Objective::KullbackLeibler,
-            )
-        };
+        let kl = |r: &RankResult| kl_of(&cat, r);
         assert!(kl(&three) < kl(&one), "{} vs {}", kl(&three), kl(&one));
     }
 
@@ -1148,14 +1151,7 @@ mod tests {
             refined.stability_mean.to_bits(),
             consensus.stability_mean.to_bits()
         );
-        let kl = |r: &RankResult| {
-            nmf::objective(
-                cat.counts.as_ref(),
-                r.signatures.as_ref(),
-                r.exposures.as_ref(),
-                nmf::Objective::KullbackLeibler,
-            )
-        };
+        let kl = |r: &RankResult| kl_of(&cat, r);
         assert!(
             kl(&refined) <= kl(&consensus),
             "{} vs {}",
