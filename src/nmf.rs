@@ -501,7 +501,7 @@ pub fn fit_starts(
     for _ in 1..starts {
         let f = fit(v, cfg, more)?;
         let score = start_score(v, cfg, &f);
-        if score < best_score {
+        if score.total_cmp(&best_score).is_lt() {
             (best, best_score) = (f, score);
         }
     }
@@ -509,8 +509,7 @@ pub fn fit_starts(
 }
 
 /// Runs `starts` independent fits in parallel and keeps the one with the lowest objective
-/// (for `Solver::Mvnmf`, the lowest divergence: each start scales its volume penalty by
-/// its own starting point, so penalized values of different starts do not compare).
+/// (for `Solver::Mvnmf`, the lowest divergence; see `start_score`).
 ///
 /// Start s draws its initial factors from `rng::stream(seed, Purpose::Init, rank, s)`, and
 /// ties go to the lowest start index, so the result does not depend on the thread count.
